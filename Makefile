@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make site` and `make test`.
+# Everything is installed into .venv from a bare Python 3.11+.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SITE_DIR ?= site
+
+.PHONY: help setup site serve test check bench browser-deps clean
+
+help:
+	@echo "make site          set up and build the demo help center into $(SITE_DIR)/"
+	@echo "make test          set up and run the whole test suite"
+	@echo "make serve         live preview of the demo help center"
+	@echo "make check         validate the demo knowledge base"
+	@echo "make browser-deps  install Debian's chromium + chromium-driver for the browser test"
+	@echo "make bench         run the benchmarks (needs ../shared/data/clinc150 for some)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/kbgen build -d $(SITE_DIR)
+
+serve: $(STAMP)
+	$(BIN)/kbgen serve
+
+check: $(STAMP)
+	$(BIN)/kbgen check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "chromium and chromedriver are installed"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+clean:
+	rm -rf $(VENV) $(SITE_DIR) .kbgen-cache .pytest_cache

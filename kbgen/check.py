@@ -1,0 +1,239 @@
+"""`kbgen check`: the rules that span articles (slugs, links, review dates) on top of parsing.
+
+Parsing (articles.py, kb.py) reports what is wrong inside one file; this module adds what is
+wrong between files, and what an editor should look at soon.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .articles import Article
+from .errors import ERROR, WARNING, Diagnostic, KbgenError
+from .kb import KnowledgeBase
+from .project import Project
+
+_FENCE_RE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN_RE = re.compile(r"`[^`\n]+`")
+_INLINE_LINK_RE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_REF_DEF_RE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass
+class CheckResult:
+    """What `kbgen check` found, in file order."""
+
+    kb: KnowledgeBase
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def to_dict(self, strict: bool = False) -> dict[str, object]:
+        return {
+            "ok": not self.failed(strict),
+            "articles": len(self.kb.articles),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def check(project: Project, today: date | None = None, changed_since: str | None = None) -> CheckResult:
+    """Load and validate the whole knowledge base; optionally keep only files changed since a git ref."""
+    kb = KnowledgeBase.load(project)
+    diagnostics = list(kb.diagnostics)
+    diagnostics += duplicate_slugs(kb)
+    diagnostics += broken_links(kb)
+    diagnostics += article_advice(kb, today or date.today())
+    if changed_since:
+        changed = changed_files(project, changed_since)
+        diagnostics = [d for d in diagnostics if d.path in changed]
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.severity != ERROR, d.rule))
+    return CheckResult(kb, diagnostics)
+
+
+def duplicate_slugs(kb: KnowledgeBase) -> list[Diagnostic]:
+    """Slugs are page addresses and note references, so two files may not share one."""
+    first: dict[str, Article] = {}
+    found = []
+    for article in sorted(kb.articles, key=lambda a: a.rel):
+        other = first.setdefault(article.slug, article)
+        if other is not article:
+            found.append(
+                Diagnostic(
+                    article.rel,
+                    1,
+                    ERROR,
+                    "duplicate-slug",
+                    f"another article already uses the file name '{article.slug}.md' ({other.rel}); "
+                    "file names must be unique across the knowledge base",
+                )
+            )
+    return found
+
+
+def links(body: str) -> list[tuple[str, int]]:
+    """(target, offset) of every Markdown link and image in BODY, outside code."""
+    blanked = _FENCE_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
+    blanked = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), blanked)
+    found = [(m.group(1), m.start(1)) for m in _INLINE_LINK_RE.finditer(blanked)]
+    found += [(m.group(1), m.start(1)) for m in _REF_DEF_RE.finditer(blanked)]
+    return found
+
+
+def resolve_link(kb_dir: Path, article: Article, target: str) -> str | None:
+    """The kb-relative path a link points to, or None for external and same-page links."""
+    if target.startswith("#") or _SCHEME_RE.match(target) or target.startswith("//"):
+        return None
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    if not target:
+        return None
+    if target.startswith("/"):
+        # a site address such as /billing/refunds/ names an article by category and slug
+        parts = [p for p in target.strip("/").split("/") if p]
+        if len(parts) == 2:
+            return f"{parts[0]}/{parts[1].removesuffix('.md')}.md"
+        return "/".join(parts)
+    return posixpath.normpath(posixpath.join(article.category, target))
+
+
+def broken_links(kb: KnowledgeBase) -> list[Diagnostic]:
+    """Links to files that do not exist, and public articles linking to what customers cannot see."""
+    kb_dir = kb.project.kb_dir
+    by_path = {a.src_uri: a for a in kb.articles}
+    found = []
+    for article in kb.articles:
+        for target, offset in links(article.body):
+            resolved = resolve_link(kb_dir, article, target)
+            if resolved is None:
+                continue
+            line = article.body_line + article.body.count("\n", 0, offset)
+            if resolved.startswith("../") or resolved == "..":
+                found.append(
+                    Diagnostic(article.rel, line, ERROR, "link-outside-kb", f"the link '{target}' points outside the knowledge base")
+                )
+                continue
+            linked = by_path.get(resolved)
+            if linked is None:
+                if not (kb_dir / resolved).exists():
+                    found.append(
+                        Diagnostic(
+                            article.rel,
+                            line,
+                            ERROR,
+                            "broken-link",
+                            f"the link '{target}' points to kb/{resolved}, which does not exist",
+                        )
+                    )
+                continue
+            if article.is_public and not linked.is_public:
+                why = linked.status if linked.status != "published" else linked.audience
+                found.append(
+                    Diagnostic(
+                        article.rel,
+                        line,
+                        ERROR,
+                        "link-to-hidden",
+                        f"this public article links to '{linked.title}' ({linked.rel}), which is {why} and "
+                        "not on the public site; remove the link or publish that article",
+                    )
+                )
+    return found
+
+
+def article_advice(kb: KnowledgeBase, today: date) -> list[Diagnostic]:
+    """Warnings an editor should act on: stale reviews, odd dates, thin findability."""
+    found = []
+    for a in kb.articles:
+        if a.status == "archived":
+            continue
+        if a.review_by and a.review_by < today and a.status == "published":
+            found.append(
+                Diagnostic(
+                    a.rel,
+                    a.line_of("review_by"),
+                    WARNING,
+                    "stale",
+                    f"the review date {a.review_by.isoformat()} has passed; check the article is still right "
+                    "and set a new review_by",
+                    "review_by",
+                )
+            )
+        if a.updated and a.updated > today:
+            found.append(
+                Diagnostic(a.rel, a.line_of("updated"), WARNING, "future-date", "'updated' is in the future", "updated")
+            )
+        if a.updated and a.review_by and a.review_by < a.updated:
+            found.append(
+                Diagnostic(
+                    a.rel, a.line_of("review_by"), WARNING, "review-before-update", "'review_by' is before 'updated'", "review_by"
+                )
+            )
+        if a.is_public and not a.summary:
+            found.append(
+                Diagnostic(
+                    a.rel,
+                    1,
+                    WARNING,
+                    "missing-summary",
+                    "no summary: add a one-line answer; search results and `kbgen ask` show it",
+                    "summary",
+                )
+            )
+        if a.is_public and not a.questions:
+            found.append(
+                Diagnostic(
+                    a.rel,
+                    1,
+                    WARNING,
+                    "missing-questions",
+                    "no questions: add the customers' own phrasings so search finds this article",
+                    "questions",
+                )
+            )
+        seen: set[str] = set()
+        for q in a.questions:
+            norm = " ".join(q.lower().split())
+            if norm in seen:
+                found.append(
+                    Diagnostic(a.rel, a.line_of("questions"), WARNING, "duplicate-question", f"'{q}' is listed twice", "questions")
+                )
+            seen.add(norm)
+    return found
+
+
+def changed_files(project: Project, ref: str) -> set[str]:
+    """Files (root-relative) that differ from git REF, including untracked ones."""
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=project.root, capture_output=True, text=True, check=True
+            )
+        except FileNotFoundError:
+            raise KbgenError("--changed-since needs git, which is not installed") from None
+        except subprocess.CalledProcessError as exc:
+            raise KbgenError(f"git could not compare with '{ref}': {exc.stderr.strip()}") from None
+        return [line for line in done.stdout.splitlines() if line]
+
+    top = Path(git("rev-parse", "--show-toplevel")[0])
+    names = git("diff", "--name-only", ref, "--") + git("ls-files", "--others", "--exclude-standard", "--full-name")
+    changed = set()
+    for name in names:
+        path = (top / name) if not Path(name).is_absolute() else Path(name)
+        changed.add(project.relpath(path))
+    return changed

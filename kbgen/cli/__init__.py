@@ -1,0 +1,62 @@
+"""The `kbgen` command line: a thin typer layer over the library.
+
+Each command module parses options, calls the library and prints; library errors
+(KbgenError) are turned into one line on stderr and exit status 1 here, in one place.
+Heavy modules are imported inside the commands, so `kbgen log` and `kbgen ask` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from kbgen import __version__
+from kbgen.errors import KbgenError
+
+app = typer.Typer(
+    name="kbgen",
+    help=(
+        "kbgen: a help center that grows from the questions it could not answer.\n\n"
+        "Build the knowledge base in kb/ into a searchable site, answer agents' questions, "
+        "log the ones it cannot answer, and turn those into draft articles.\n\n"
+        "Example: kbgen check && kbgen build"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kbgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """kbgen: a help center that grows from the questions it could not answer."""
+
+
+# Registering the commands imports only their small CLI modules, never the heavy libraries.
+from . import kb_commands, site_commands  # noqa: E402,F401
+
+
+def main() -> None:
+    """Entry point: run the app, turning user-fixable errors into one line and exit status 1."""
+    try:
+        app()
+    except KbgenError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,81 @@
+"""Commands about the knowledge base itself: `kbgen check` and `kbgen init`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .output import JsonOption, print_json
+
+
+@app.command("check")
+def check_command(
+    json_output: JsonOption = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", help="Output format: text, json, or github (pull-request annotations)."),
+    ] = "text",
+    changed_since: Annotated[
+        Optional[str],
+        typer.Option("--changed-since", metavar="REF", help="Report only files changed since this git ref."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Validate the knowledge base and report every problem with file, line and key.
+
+    Exit status 1 when there are errors (or warnings, with --strict).
+
+    Example: kbgen check --format github --changed-since origin/main
+    """
+    from kbgen.check import check
+    from kbgen.project import Project
+
+    if output_format not in ("text", "json", "github"):
+        raise typer.BadParameter("choose text, json or github", param_hint="--format")
+    if json_output:
+        output_format = "json"
+    result = check(Project.find(), changed_since=changed_since)
+    if output_format == "json":
+        print_json(result.to_dict(strict))
+    elif output_format == "github":
+        for d in result.diagnostics:
+            kind = "error" if d.is_error or strict else "warning"
+            message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            line = f",line={d.line}" if d.line else ""
+            typer.echo(f"::{kind} file={d.path}{line},title=kbgen {d.rule}::{message}")
+    else:
+        for d in result.diagnostics:
+            typer.echo(str(d))
+        errors, warnings = len(result.errors), len(result.warnings)
+        verdict = "failed" if result.failed(strict) else "ok"
+        typer.echo(
+            f"{verdict}: {len(result.kb.articles)} article{'s' * (len(result.kb.articles) != 1)} checked, "
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+            err=True,
+        )
+    if result.failed(strict):
+        raise typer.Exit(1)
+
+
+@app.command("init")
+def init_command(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new knowledge base.")] = Path("."),
+    name: Annotated[str, typer.Option("--name", help="The help center's name, shown on the site.")] = "Help Center",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+) -> None:
+    """Create a new knowledge base that passes `kbgen check` and builds at once.
+
+    Writes kb/ with a sample article, gaps/, the docs/ shell, mkdocs.yml, .gitignore,
+    .gitattributes and a CI workflow. Refuses to overwrite existing files unless --force.
+
+    Example: kbgen init my-help-center --name "Acme Help"
+    """
+    from kbgen.scaffold import scaffold
+
+    written = scaffold(directory, site_name=name, force=force)
+    for path in written:
+        typer.echo(f"created {path}")
+    typer.echo(f"\nNext: cd {directory} && kbgen check && kbgen build", err=True)

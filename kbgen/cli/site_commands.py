@@ -1,0 +1,96 @@
+"""Commands that make the customers' site: `kbgen build` and `kbgen serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .output import fail
+
+
+def _checked_project():  # type: ignore[no-untyped-def]
+    """The project, after a check that prints errors to stderr and stops the command on them."""
+    from kbgen.check import check
+    from kbgen.project import Project
+
+    project = Project.find()
+    result = check(project)
+    if result.errors:
+        for d in result.errors:
+            typer.echo(str(d), err=True)
+        fail(f"not building: the knowledge base has {len(result.errors)} error(s); fix them and try again")
+    return project
+
+
+@app.command("build")
+def build_command(
+    site_dir: Annotated[
+        Optional[Path], typer.Option("--site-dir", "-d", help="Where to write the site (default: site/).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on mkdocs warnings too.")] = False,
+) -> None:
+    """Check the knowledge base, then build the customers' help site.
+
+    Refuses to build when `kbgen check` reports errors; the previous site is left as it was.
+
+    Example: kbgen build -d public/
+    """
+    import logging
+    import time
+
+    project = _checked_project()
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+    from rich.logging import RichHandler
+
+    from .output import stderr_console
+
+    console = stderr_console()
+    logger = logging.getLogger("mkdocs")
+    handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    overrides: dict[str, object] = {"strict": strict}
+    target = (site_dir or project.root / "site").resolve()
+    overrides["site_dir"] = str(target)
+    started = time.monotonic()
+    try:
+        with console.status("Building the help site…"):
+            config = load_config(str(project.config_file), **overrides)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+    except MkDocsException as exc:
+        fail(f"the site could not be built: {exc}")
+    finally:
+        logger.removeHandler(handler)
+    typer.echo(f"Built the help site in {target} ({time.monotonic() - started:.1f} s)", err=True)
+
+
+@app.command("serve")
+def serve_command(
+    address: Annotated[str, typer.Option("--dev-addr", "-a", help="IP:PORT to serve on.")] = "127.0.0.1:8000",
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the site in a browser.")] = False,
+) -> None:
+    """Preview the help site, rebuilding when kb/ or docs/ change.
+
+    Example: kbgen serve -a 127.0.0.1:8080
+    """
+    _checked_project()
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+
+    from kbgen.project import Project
+
+    try:
+        serve(str(Project.find().config_file), livereload=True, dev_addr=address, open_in_browser=open_browser)
+    except MkDocsException as exc:
+        fail(f"the preview could not start: {exc}")

@@ -1,0 +1,232 @@
+"""The knowledge base as a whole: categories (folders plus kb/categories.yml) and their articles.
+
+Loading collects every problem instead of stopping at the first, so one `kbgen check` shows an
+editor the full list. Articles that cannot be parsed at all are left out of `articles`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .articles import SLUG_RE, Article, parse_article, read_text
+from .errors import ERROR, WARNING, Diagnostic
+from .project import Project
+
+CATEGORIES_FILE = "categories.yml"
+CATEGORY_KEYS = ("title", "description", "order")
+
+
+@dataclass
+class Category:
+    """A folder of kb/, with the title, description and order that categories.yml gives it."""
+
+    name: str
+    title: str
+    description: str = ""
+    order: int = 1000
+    line: int = 0  # where categories.yml defines it, for messages
+
+    @property
+    def url_path(self) -> str:
+        return f"{self.name}/"
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything under kb/, parsed, with the problems found on the way."""
+
+    project: Project
+    categories: dict[str, Category] = field(default_factory=dict)
+    articles: list[Article] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, project: Project) -> KnowledgeBase:
+        kb = cls(project)
+        kb._load()
+        return kb
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    def public_articles(self) -> list[Article]:
+        return [a for a in self.articles if a.is_public]
+
+    def by_slug(self) -> dict[str, Article]:
+        """Articles by slug (the first one wins where `check` reports a duplicate)."""
+        found: dict[str, Article] = {}
+        for article in self.articles:
+            found.setdefault(article.slug, article)
+        return found
+
+    def ordered_categories(self) -> list[Category]:
+        return sorted(self.categories.values(), key=lambda c: (c.order, c.title.lower(), c.name))
+
+    def articles_in(self, category: str, public_only: bool = True) -> list[Article]:
+        chosen = [a for a in self.articles if a.category == category and (a.is_public or not public_only)]
+        return sorted(chosen, key=lambda a: a.title.lower())
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def _rel(self, path: Path) -> str:
+        return self.project.relpath(path)
+
+    def _load(self) -> None:
+        kb_dir = self.project.kb_dir
+        if not kb_dir.is_dir():
+            self.diagnostics.append(
+                Diagnostic(
+                    self._rel(kb_dir), 0, ERROR, "no-kb", "the knowledge base folder does not exist; create it or run `kbgen init`"
+                )
+            )
+            return
+        configured = self._load_categories(kb_dir / CATEGORIES_FILE)
+        folders: list[str] = []
+        for entry in sorted(os.scandir(kb_dir), key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                folders.append(entry.name)
+                self._load_folder(Path(entry.path), entry.name)
+            elif entry.name.endswith(".md"):
+                self.diagnostics.append(
+                    Diagnostic(
+                        self._rel(Path(entry.path)),
+                        0,
+                        ERROR,
+                        "no-category",
+                        "articles must be inside a category folder, like kb/billing/" + entry.name,
+                    )
+                )
+        for name in folders:
+            if name in configured:
+                self.categories[name] = configured[name]
+            else:
+                self.categories[name] = Category(name, name.replace("-", " ").replace("_", " ").capitalize())
+        for name, category in configured.items():
+            if name not in self.categories:
+                self.diagnostics.append(
+                    Diagnostic(
+                        self._rel(kb_dir / CATEGORIES_FILE),
+                        category.line,
+                        WARNING,
+                        "unused-category",
+                        f"category '{name}' has no folder kb/{name}/; it is not shown",
+                        name,
+                    )
+                )
+
+    def _load_folder(self, folder: Path, category: str) -> None:
+        if not SLUG_RE.match(category):
+            self.diagnostics.append(
+                Diagnostic(
+                    self._rel(folder),
+                    0,
+                    ERROR,
+                    "bad-category-name",
+                    "a category folder name becomes the page address, so it must use only lowercase "
+                    "letters, digits and single hyphens",
+                )
+            )
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if any(p.suffix == ".md" for p in path.rglob("*.md")):
+                    self.diagnostics.append(
+                        Diagnostic(
+                            self._rel(path),
+                            0,
+                            ERROR,
+                            "nested-folder",
+                            "categories are one folder deep; move these articles up into "
+                            f"kb/{category}/ or into a category of their own",
+                        )
+                    )
+                continue
+            if not entry.name.endswith(".md"):
+                continue
+            rel = self._rel(path)
+            text, problems = read_text(path, rel)
+            self.diagnostics.extend(problems)
+            if text is None:
+                continue
+            article, problems = parse_article(path, rel, category, text)
+            self.diagnostics.extend(problems)
+            if article is not None:
+                self.articles.append(article)
+
+    def _load_categories(self, path: Path) -> dict[str, Category]:
+        """kb/categories.yml: `<folder>: {title, description, order}` for each category."""
+        import yaml
+
+        if not path.exists():
+            return {}
+        rel = self._rel(path)
+
+        def problem(rule: str, message: str, key: str = "", line: int = 0, severity: str = ERROR) -> None:
+            self.diagnostics.append(Diagnostic(rel, line, severity, rule, message, key))
+
+        text, problems = read_text(path, rel)
+        if text is None:
+            self.diagnostics.extend(problems)
+            return {}
+        try:
+            root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problem(
+                "yaml-syntax",
+                f"the file is not valid YAML ({getattr(exc, 'problem', None) or 'it cannot be read'})",
+                line=(mark.line + 1) if mark else 0,
+            )
+            return {}
+        if root is None:
+            return {}
+        if not isinstance(root, yaml.MappingNode):
+            problem("wrong-type", "categories.yml must map each folder name to its title, description and order", line=1)
+            return {}
+        found: dict[str, Category] = {}
+        for key_node, value_node in root.value:
+            name = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if not isinstance(value_node, yaml.MappingNode):
+                problem("wrong-type", f"'{name}' must have title, description and order under it", name, line)
+                continue
+            fields: dict[str, tuple[str, int, yaml.Node]] = {
+                str(k.value): (str(k.value), k.start_mark.line + 1, v) for k, v in value_node.value
+            }
+            category = Category(name, name.replace("-", " ").capitalize(), line=line)
+            for field_name, field_line, node in fields.values():
+                if field_name not in CATEGORY_KEYS:
+                    problem(
+                        "unknown-key",
+                        f"'{field_name}' is not a category setting (use title, description, order)",
+                        f"{name}.{field_name}",
+                        field_line,
+                        WARNING,
+                    )
+                    continue
+                if not isinstance(node, yaml.ScalarNode):
+                    problem("wrong-type", f"'{field_name}' of '{name}' must be a single value", f"{name}.{field_name}", field_line)
+                    continue
+                if field_name == "order":
+                    try:
+                        category.order = int(node.value)
+                    except ValueError:
+                        problem("wrong-type", f"'order' of '{name}' must be a whole number", f"{name}.order", field_line)
+                else:
+                    setattr(category, field_name, str(node.value).strip())
+            if not category.title:
+                problem("missing-title", f"category '{name}' has an empty title", f"{name}.title", line)
+                category.title = name.replace("-", " ").capitalize()
+            found[name] = category
+        return found

@@ -1,0 +1,211 @@
+"""The mkdocs event hooks. Each hook only routes to the core (check, SiteModel) or to mkdocs.
+
+- on_config: load and check kb/, refuse to build on errors, add our templates, assets and a
+  categories-only navigation.
+- on_files: add a page per public article (backed by its kb/ file, so dirty builds see edits)
+  and per category.
+- on_page_read_source / on_page_markdown: hand mkdocs the generated Markdown; fill the home
+  page's markers.
+- on_page_context / on_env: give templates the article, related articles and contact settings.
+- on_post_build: put each article's customer phrasings into the site search index.
+- on_serve: watch kb/.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from kbgen.articles import Article
+from kbgen.check import check
+from kbgen.project import Project
+from kbgen.site import SiteModel
+
+from .config import KbgenConfig
+
+log = logging.getLogger("mkdocs.plugins.kbgen")
+
+ARTICLE_TEMPLATE = "kbgen/article.html"
+CATEGORY_TEMPLATE = "kbgen/category.html"
+ASSETS = ("kbgen.css", "kbgen.js")
+ASSET_DIR = "assets/kbgen"
+HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->")
+
+
+class KbgenPlugin(BasePlugin[KbgenConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.site: SiteModel | None = None
+        self.project: Project | None = None
+        self._by_src: dict[str, Article] = {}
+
+    # --- configuration ----------------------------------------------------------------------
+
+    def on_config(self, config: Any) -> Any:
+        if not self.config.enabled:
+            return config
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        self.project = Project(
+            root=root.resolve(),
+            site_url=config.site_url or "",
+            site_name=config.site_name or "",
+            options={k: self.config[k] for k in ("kb_dir", "gaps_dir", "cache_dir")},
+        )
+        result = check(self.project)
+        for warning in result.warnings:
+            log.info(f"kbgen: {warning}")
+        if result.errors and self.config.strict:
+            listing = "\n  ".join(str(d) for d in result.errors)
+            raise PluginError(f"the knowledge base has {len(result.errors)} error(s):\n  {listing}")
+        self.site = SiteModel.build(result.kb, self.config.related_count)
+        self._by_src = {a.src_uri: a for a in self.site.articles}
+
+        templates = str(resources.files("kbgen.mkdocs_plugin") / "templates")
+        dirs = config.theme.dirs
+        custom = config.theme.custom_dir
+        position = 1 if custom and dirs and os.path.samefile(dirs[0], custom) else 0
+        if templates not in dirs:
+            dirs.insert(position, templates)
+        for name in ASSETS:
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if f"{ASSET_DIR}/{name}" not in [str(t) for t in target]:
+                target.append(f"{ASSET_DIR}/{name}")
+        if config.nav is None and self.config.nav:
+            config.nav = self._navigation(config)
+        return config
+
+    def _navigation(self, config: Any) -> list[Any]:
+        """Home, then one entry per category; articles are reached from their category page."""
+        assert self.site is not None
+        nav: list[Any] = []
+        docs = Path(config.docs_dir)
+        if (docs / "index.md").exists():
+            nav.append({"Home": "index.md"})
+        nav += [{view.title: f"{view.name}/index.md"} for view in self.site.categories]
+        for extra in sorted(docs.glob("*.md")):
+            if extra.name != "index.md":
+                nav.append(extra.name)
+        return nav
+
+    # --- files and pages --------------------------------------------------------------------
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        if not self.config.enabled or self.site is None:
+            return files
+        generated: list[File] = []
+        for article in self.site.articles:
+            generated.append(File.generated(config, article.src_uri, abs_src_path=str(article.path)))
+        for view in self.site.categories:
+            content = self.site.category_markdown(view, CATEGORY_TEMPLATE)
+            generated.append(File.generated(config, f"{view.name}/index.md", content=content))
+        assets = resources.files("kbgen.mkdocs_plugin") / "assets"
+        for name in ASSETS:
+            text = (assets / name).read_text(encoding="utf-8")
+            if name.endswith(".js"):
+                text = text.replace("/*KBGEN_CONFIG*/ {}", json.dumps(self._script_config()))
+            generated.append(File.generated(config, f"{ASSET_DIR}/{name}", content=text))
+        for file in generated:
+            existing = files.get_file_from_path(file.src_uri)
+            if existing is not None and existing.abs_src_path and not existing.generated_by:
+                raise PluginError(
+                    f"docs/{file.src_uri} is in the way of the knowledge base page with the same address; "
+                    "rename or remove it"
+                )
+            if existing is not None:
+                files.remove(existing)
+            files.append(file)
+        return files
+
+    def _script_config(self) -> dict[str, str]:
+        """What kbgen.js needs to offer the contact path when search finds nothing."""
+        return {
+            "contact_url": self.config.contact_url,
+            "param": self.config.contact_query_param,
+            "label": self.config.contact_label,
+        }
+
+    def on_page_read_source(self, page: Any, config: Any) -> str | None:
+        article = self._by_src.get(page.file.src_uri)
+        if article is None or self.site is None:
+            return None
+        return self.site.article_markdown(article, ARTICLE_TEMPLATE)
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
+        if self.site is None or page.file.src_uri != "index.md" or not any(m in markdown for m in HOME_MARKERS):
+            return markdown
+        base = get_relative_url("", page.url) if page.url else ""
+        base = "" if base in (".", "./") else base.rstrip("/") + "/"
+        featured = self.site.featured(list(self.config.featured), self.config.featured_count)
+        markdown = markdown.replace(HOME_MARKERS[0], self.site.categories_html(base))
+        return markdown.replace(HOME_MARKERS[1], self.site.articles_html(featured, base))
+
+    def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+        if self.site is None:
+            return context
+        article = self._by_src.get(page.file.src_uri)
+        if article is not None:
+            view = self.site.category(article.category)
+            context["kbgen_article"] = {
+                "title": article.title,
+                "summary": article.summary,
+                "updated": article.updated.isoformat() if article.updated else "",
+                "tags": article.tags,
+                "category": {"title": view.title if view else article.category, "url": f"{article.category}/"},
+                "related": [
+                    {"title": other.title, "url": other.url_path, "summary": other.summary}
+                    for other in self.site.related.get(article.slug, [])
+                ],
+            }
+        return context
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        if self.site is None:
+            return env
+        env.globals["kbgen"] = {
+            "contact": {
+                "url": self.config.contact_url,
+                "title": self.config.contact_title,
+                "text": self.config.contact_text,
+                "label": self.config.contact_label,
+                "param": self.config.contact_query_param,
+            },
+            "categories": [
+                {"title": v.title, "url": f"{v.name}/", "count": len(v.articles), "description": v.category.description}
+                for v in self.site.categories
+            ],
+        }
+        return env
+
+    # --- search and serve ---------------------------------------------------------------------
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, config: Any) -> None:
+        if self.site is None:
+            return
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if not path.exists():
+            return
+        index = json.loads(path.read_text(encoding="utf-8"))
+        phrasings = {a.url_path: " · ".join(a.questions) for a in self.site.articles if a.questions}
+        for entry in index.get("docs", []):
+            text = phrasings.get(entry.get("location"))
+            if text:
+                entry["questions"] = text
+        fields = index.setdefault("config", {}).setdefault("fields", {})
+        fields["questions"] = {"boost": self.config.search_questions_boost}
+        path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        if self.project is not None:
+            server.watch(str(self.project.kb_dir))
+        return server

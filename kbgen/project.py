@@ -1,0 +1,125 @@
+"""Where a knowledge base lives: its root (the folder with mkdocs.yml) and its folders.
+
+The CLI works from the root or any folder below it, the way git does. Settings come from the
+`kbgen` entry under `plugins:` in mkdocs.yml, so the site and the command line agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import KbgenError, ProjectNotFound
+
+CONFIG_NAME = "mkdocs.yml"
+DEFAULTS: dict[str, Any] = {
+    "kb_dir": "kb",
+    "gaps_dir": "gaps",
+    "cache_dir": ".kbgen-cache",
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A knowledge base on disk and the settings that locate its parts."""
+
+    root: Path
+    site_url: str = ""
+    site_name: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def _dir(self, key: str) -> Path:
+        return (self.root / str(self.options.get(key) or DEFAULTS[key])).resolve()
+
+    @property
+    def kb_dir(self) -> Path:
+        return self._dir("kb_dir")
+
+    @property
+    def gaps_dir(self) -> Path:
+        return self._dir("gaps_dir")
+
+    @property
+    def cache_dir(self) -> Path:
+        return self._dir("cache_dir")
+
+    def relpath(self, path: Path) -> str:
+        """A path as people see it in messages: relative to the root, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def url_for(self, path: str) -> str:
+        """The public URL of a site path such as `billing/refunds/`."""
+        base = self.site_url.rstrip("/")
+        return f"{base}/{path}" if base else f"/{path}"
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The project whose root is `start` or the nearest folder above it with mkdocs.yml."""
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / CONFIG_NAME).is_file():
+                return cls.load(folder)
+        raise ProjectNotFound(
+            f"no {CONFIG_NAME} here or in any folder above {here}; "
+            "run kbgen from a knowledge base, or create one with `kbgen init`"
+        )
+
+    @classmethod
+    def load(cls, root: Path) -> Project:
+        """Read the site and kbgen plugin settings from ROOT/mkdocs.yml."""
+        root = root.resolve()
+        config = read_mkdocs_config(root / CONFIG_NAME)
+        return cls(
+            root=root,
+            site_url=str(config.get("site_url") or ""),
+            site_name=str(config.get("site_name") or ""),
+            options=plugin_options(config),
+        )
+
+
+def read_mkdocs_config(path: Path) -> dict[str, Any]:
+    """mkdocs.yml as a dict, tolerating the `!ENV` and `!!python/...` tags mkdocs allows."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def _ignore(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
+        return None
+
+    _Loader.add_multi_constructor("!", _ignore)
+    _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise KbgenError(
+            f"this file is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            path=path.name,
+            line=(mark.line + 1) if mark else 0,
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KbgenError(f"cannot read the site configuration: {exc}", path=path.name) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise KbgenError("the site configuration must be a mapping of settings", path=path.name)
+    return data
+
+
+def plugin_options(config: dict[str, Any]) -> dict[str, Any]:
+    """The options given to the kbgen plugin in mkdocs.yml (empty when it has none)."""
+    for entry in config.get("plugins") or []:
+        if entry == "kbgen":
+            return {}
+        if isinstance(entry, dict) and "kbgen" in entry:
+            return dict(entry["kbgen"] or {})
+    return {}

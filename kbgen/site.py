@@ -1,0 +1,204 @@
+"""What the customers' site shows, independent of the site builder.
+
+From a loaded knowledge base this computes the public pages (articles, categories, home
+page sections), related articles and the Markdown of each generated page. The mkdocs plugin
+only hands these to mkdocs; another builder could use them as they are.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .articles import Article
+from .kb import Category, KnowledgeBase
+
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "a an and are as at be but by can do does for from how i if in is it my of on or so that the "
+    "this to was what when where which who why will with you your me we our can't cant dont don't "
+    "not no get use using".split()
+)
+
+
+def terms(text: str) -> set[str]:
+    """Content words of TEXT, for matching related articles (crude plural folding)."""
+    found = set()
+    for word in _WORD_RE.findall(text.lower()):
+        if word in _STOP or len(word) < 3:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        found.add(word)
+    return found
+
+
+@dataclass
+class CategoryView:
+    """A category as the site shows it: its settings and its public articles."""
+
+    category: Category
+    articles: list[Article] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.category.name
+
+    @property
+    def title(self) -> str:
+        return self.category.title
+
+
+@dataclass
+class SiteModel:
+    """The public pages of a knowledge base and the links between them."""
+
+    kb: KnowledgeBase
+    categories: list[CategoryView]
+    articles: list[Article]
+    related: dict[str, list[Article]]
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, related_count: int = 5) -> SiteModel:
+        public = sorted(kb.public_articles(), key=lambda a: (a.category, a.title.lower(), a.slug))
+        seen: set[str] = set()
+        unique = []
+        for article in public:  # a duplicate slug is a check error; never emit two pages
+            if article.src_uri not in seen:
+                seen.add(article.src_uri)
+                unique.append(article)
+        views = {c.name: CategoryView(c) for c in kb.ordered_categories()}
+        for article in unique:
+            views[article.category].articles.append(article)
+        categories = [v for v in views.values() if v.articles]
+        return cls(kb, categories, unique, related_articles(unique, related_count))
+
+    def category(self, name: str) -> CategoryView | None:
+        return next((c for c in self.categories if c.name == name), None)
+
+    def featured(self, slugs: list[str], count: int) -> list[Article]:
+        """The home page's most useful articles: the configured ones, else the most asked-about."""
+        by_slug = {a.slug: a for a in self.articles}
+        chosen = [by_slug[s] for s in slugs if s in by_slug]
+        if not chosen:
+            ranked = sorted(
+                self.articles,
+                key=lambda a: (-len(a.questions), -(a.updated.toordinal() if a.updated else 0), a.title.lower()),
+            )
+            chosen = ranked
+        return chosen[:count]
+
+    # --- generated Markdown ---------------------------------------------------------------
+
+    def article_markdown(self, article: Article, template: str) -> str:
+        """The page source of an article: its body under its title, with the summary as description."""
+        meta = [f"template: {template}", "hide: [navigation]"]
+        if article.summary:
+            meta.append("description: " + _yaml_text(article.summary))
+        return "---\n" + "\n".join(meta) + "\n---\n\n# " + _md_heading(article.title) + "\n\n" + article.body.strip() + "\n"
+
+    def category_markdown(self, view: CategoryView, template: str) -> str:
+        """A category page: title, description and every article with its summary."""
+        lines = ["---", f"template: {template}"]
+        if view.category.description:
+            lines.append("description: " + _yaml_text(view.category.description))
+        lines += ["---", "", "# " + _md_heading(view.title), ""]
+        if view.category.description:
+            lines += [html.escape(view.category.description, quote=False), ""]
+        lines.append('<ul class="kbgen-article-list">')
+        for article in view.articles:
+            lines.append(
+                f'<li><a href="{article.slug}/">{html.escape(article.title)}</a>'
+                + (f"<p>{html.escape(article.summary)}</p>" if article.summary else "")
+                + "</li>"
+            )
+        lines += ["</ul>", ""]
+        return "\n".join(lines)
+
+    def categories_html(self, base: str) -> str:
+        """Cards for the home page: each category with its description and article count."""
+        cards = []
+        for view in self.categories:
+            count = len(view.articles)
+            cards.append(
+                f'<a class="kbgen-card" href="{base}{view.name}/">'
+                f"<strong>{html.escape(view.title)}</strong>"
+                + (f"<span>{html.escape(view.category.description)}</span>" if view.category.description else "")
+                + f'<small>{count} article{"s" * (count != 1)}</small></a>'
+            )
+        return '<div class="kbgen-cards">\n' + "\n".join(cards) + "\n</div>"
+
+    def articles_html(self, articles: list[Article], base: str) -> str:
+        items = [
+            f'<li><a href="{base}{a.url_path}">{html.escape(a.title)}</a>'
+            + (f"<p>{html.escape(a.summary)}</p>" if a.summary else "")
+            + "</li>"
+            for a in articles
+        ]
+        return '<ul class="kbgen-article-list">\n' + "\n".join(items) + "\n</ul>"
+
+
+def related_articles(articles: list[Article], count: int) -> dict[str, list[Article]]:
+    """For each article, up to COUNT others sharing tags or title/question terms, same category first.
+
+    Candidates come from inverted indexes over tags and terms (terms shared by too many
+    articles are skipped), so this stays near linear at tens of thousands of articles.
+    """
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    by_term: dict[str, list[int]] = defaultdict(list)
+    article_terms: list[set[str]] = []
+    for index, article in enumerate(articles):
+        for tag in set(article.tags):
+            by_tag[tag.lower()].append(index)
+        words = terms(article.title + " " + " ".join(article.questions) + " " + article.summary)
+        article_terms.append(words)
+        for word in words:
+            by_term[word].append(index)
+    total = max(len(articles), 1)
+    cap = max(50, int(math.sqrt(total) * 4))
+    idf = {w: math.log(1 + total / len(ids)) for w, ids in by_term.items()}
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for index, article in enumerate(articles):
+        by_category[article.category].append(index)
+
+    related: dict[str, list[Article]] = {}
+    for index, article in enumerate(articles):
+        scores: Counter[int] = Counter()
+        for tag in set(t.lower() for t in article.tags):
+            ids = by_tag[tag]
+            if len(ids) <= cap:
+                for other in ids:
+                    scores[other] += 3.0
+        for word in article_terms[index]:
+            ids = by_term[word]
+            if len(ids) <= cap:
+                for other in ids:
+                    scores[other] += idf[word]
+        scores.pop(index, None)
+        for other in list(scores):
+            if articles[other].category == article.category:
+                scores[other] += 1.5
+        ranked = sorted(scores, key=lambda o: (-scores[o], articles[o].title.lower()))[:count]
+        if len(ranked) < count:  # fill from the same category, in title order
+            for other in by_category[article.category]:
+                if other != index and other not in ranked:
+                    ranked.append(other)
+                    if len(ranked) == count:
+                        break
+        related[article.slug] = [articles[o] for o in ranked]
+    return related
+
+
+def _yaml_text(value: str) -> str:
+    """A one-line YAML string, quoted so that no editor text can change the page's settings."""
+    import json
+
+    return json.dumps(" ".join(value.split()), ensure_ascii=False)
+
+
+def _md_heading(title: str) -> str:
+    """A title safe to put after '# ' (no line breaks, no trailing #s eaten as closing marks)."""
+    return " ".join(title.split()).rstrip("#").strip() or "Untitled"

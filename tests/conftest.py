@@ -1,0 +1,93 @@
+"""Shared fixtures: a temporary knowledge base, the real CLI in a subprocess, the demo project."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CLINC = ROOT.parent / "shared" / "data" / "clinc150"
+
+MKDOCS_YML = """\
+site_name: Test Help
+site_url: https://help.example.test/
+theme:
+  name: material
+plugins:
+  - search:
+      pipeline: [stemmer, stopWordFilter, trimmer]
+      separator: '[\s\-,:;!?=\[\]()"/]+|\.(?!\d)|&[lg]t;'
+  - kbgen:
+      contact_url: https://example.test/contact
+"""
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_kbgen(*args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the real `kbgen` command line in a subprocess, as a user or CI would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kbgen", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})},
+        timeout=600,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def assert_clean_failure(result: Result) -> None:
+    """Exit status 1, an error on stderr, and never a traceback."""
+    assert result.code == 1, (result.code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip()
+
+
+class KbBuilder:
+    """Writes a small knowledge base under a temporary folder, one file at a time."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "kb").mkdir(parents=True, exist_ok=True)
+        (root / "docs").mkdir(exist_ok=True)
+        (root / "docs" / "index.md").write_text("# Help\n\n<!-- kbgen:categories -->\n", encoding="utf-8")
+        (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        path = self.root / "kb" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def article(self, rel: str, title: str = "A title", body: str = "Some helpful text.", **meta: object) -> Path:
+        import yaml
+
+        data = {"title": title, **meta}
+        fm = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        return self.write(rel, f"---\n{fm}---\n{body}\n")
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KbBuilder:
+    return KbBuilder(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_root() -> Path:
+    return ROOT

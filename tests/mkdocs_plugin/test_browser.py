@@ -1,0 +1,112 @@
+"""A customer in a real browser: headless Chromium (Debian's) searches the demo site.
+
+Skipped, with a message, when chromium or chromedriver is absent (`make browser-deps`).
+Writes screenshots/home.png and screenshots/article.png for people to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from kbgen.kb import KnowledgeBase
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOTS = ROOT / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def site_url(demo_site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(demo_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("chromium and chromedriver are not installed (run `make browser-deps`)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1280,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def search(driver, query: str):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, 20)
+    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
+    box.click()
+    box.clear()
+    box.send_keys(query)
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text.strip() not in ("", "Initializing search", "Type to start searching"))
+    return wait
+
+
+def test_customer_finds_an_article_in_their_own_words(browser, site_url: str, demo_kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    article = demo_kb.by_slug()["charged-twice-refunds"]
+    phrasing = article.questions[0]
+    browser.get(site_url)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "home.png"))
+    wait = search(browser, phrasing)
+    wait.until(lambda d: any(article.title in r.text for r in d.find_elements(By.CSS_SELECTOR, ".md-search-result__item")))
+    first = browser.find_elements(By.CSS_SELECTOR, ".md-search-result__item")[0]
+    assert article.title in first.text, f"top result for {phrasing!r} was {first.text!r}"
+    first.find_element(By.CSS_SELECTOR, "a").click()
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith(article.title))
+    assert f"/{article.category}/{article.slug}/" in browser.current_url
+    browser.save_screenshot(str(SCREENSHOTS / "article.png"))
+
+
+def test_draft_is_not_found_and_the_customer_is_offered_support(browser, site_url: str, demo_kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    draft = next(a for a in demo_kb.articles if a.status == "draft")
+    browser.get(site_url)
+    wait = search(browser, draft.title)
+    # Words of the draft's title may match other articles; the draft itself must not be there.
+    results = browser.find_elements(By.CSS_SELECTOR, ".md-search-result__item")
+    assert all(draft.title not in r.text for r in results)
+    assert all(f"/{draft.slug}/" not in (a.get_attribute("href") or "") for a in browser.find_elements(By.CSS_SELECTOR, ".md-search-result a"))
+
+    nonsense = "zzxqv flurbington"
+    search(browser, nonsense)
+    link = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".kbgen-search-contact a"))
+    href = link.get_attribute("href")
+    assert urlsplit(href).path.endswith("/contact-support/contact-us/")
+    assert parse_qs(urlsplit(href).query)["q"] == [nonsense]

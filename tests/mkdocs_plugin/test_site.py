@@ -1,0 +1,134 @@
+"""The built demo site, as customers get it: pages, search index, and nothing that must stay hidden."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from kbgen.kb import KnowledgeBase
+from tests.conftest import ROOT, KbBuilder, assert_clean_failure, run_kbgen
+
+
+def site_text_files(site: Path) -> list[Path]:
+    return [p for p in site.rglob("*") if p.suffix in {".html", ".json", ".xml", ".js", ".txt"} and "assets" not in p.parts]
+
+
+def test_every_public_article_has_a_page(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    public = demo_kb.public_articles()
+    assert len(public) >= 30
+    for article in public:
+        page = demo_site / article.category / article.slug / "index.html"
+        assert page.is_file(), article.rel
+        html = page.read_text(encoding="utf-8")
+        assert f"<h1 id=" in html and re.search(r"<title>[^<]*</title>", html)
+        assert "Last updated" in html and "Still need help?" in html
+
+
+def test_hidden_articles_appear_nowhere(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    hidden = [a for a in demo_kb.articles if not a.is_public]
+    assert {a.status for a in hidden} >= {"draft", "archived"} and any(a.audience == "internal" for a in hidden)
+    corpus = {p: p.read_text(encoding="utf-8", errors="replace") for p in site_text_files(demo_site)}
+    sitemap = (demo_site / "sitemap.xml").read_text()
+    for article in hidden:
+        assert not (demo_site / article.category / article.slug).exists(), article.rel
+        assert f"/{article.slug}/" not in sitemap
+        for path, text in corpus.items():
+            assert article.title not in text, f"{article.rel}: title leaked into {path}"
+            assert f"{article.category}/{article.slug}" not in text, f"{article.rel}: link leaked into {path}"
+
+
+def test_phrasings_are_indexed_with_stemming(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    index = json.loads((demo_site / "search" / "search_index.json").read_text())
+    assert "stemmer" in index["config"]["pipeline"]
+    assert re.split(index["config"]["separator"], "charged twice??") == ["charged", "twice", ""]
+    fields = index["config"]["fields"]
+    assert fields["title"]["boost"] > fields["questions"]["boost"] > fields["text"]["boost"]
+    by_location = {d["location"]: d for d in index["docs"]}
+    for article in demo_kb.public_articles():
+        entry = by_location[article.url_path]
+        for phrasing in article.questions:
+            assert phrasing in entry["questions"], (article.rel, phrasing)
+
+
+def test_category_pages_list_articles_with_summaries(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    for category in demo_kb.ordered_categories():
+        html = (demo_site / category.name / "index.html").read_text()
+        assert category.title in html
+        for article in demo_kb.articles_in(category.name):
+            assert f'href="{article.slug}/"' in html
+            assert f"<p>{escape(article.summary)}</p>" in html
+
+
+def test_home_page_shows_categories_with_counts_and_featured_articles(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    html = (demo_site / "index.html").read_text()
+    for category in demo_kb.ordered_categories():
+        count = len(demo_kb.articles_in(category.name))
+        assert re.search(rf'href="{category.name}/".*?{count} articles?</small>', html, re.S), category.name
+    assert html.count('class="kbgen-article-list"') == 1 and "kbgen:featured" not in html
+
+
+def test_navigation_lists_categories_not_articles(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    html = (demo_site / "billing" / "charged-twice-refunds" / "index.html").read_text()
+    nav = html[html.index('<nav class="md-nav md-nav--primary') :]
+    nav = nav[: nav.index("</nav>")]
+    for category in demo_kb.ordered_categories():
+        assert category.title in nav
+    other = [a for a in demo_kb.public_articles() if a.category == "troubleshooting"]
+    assert all(f"{a.slug}/" not in nav for a in other)
+
+
+def test_article_page_has_related_articles_and_breadcrumb(demo_site: Path) -> None:
+    html = (demo_site / "billing" / "charged-twice-refunds" / "index.html").read_text()
+    assert 'class="kbgen-breadcrumb"' in html and ">Billing</a>" in html
+    related = html[html.index('class="kbgen-related"') :]
+    assert len(re.findall(r"<li><a href=", related[: related.index("</aside>")])) == 5
+    assert 'href="../../contact-support/contact-us/"' in html
+
+
+def test_not_found_page_offers_search_and_categories(demo_site: Path) -> None:
+    html = (demo_site / "404.html").read_text()
+    assert "Page not found" in html and 'for="__search"' in html
+    assert 'href="/billing/"' in html  # absolute, from site_url, so it works at any depth
+
+
+def test_failed_search_offers_contact_with_the_query(demo_site: Path) -> None:
+    script = (demo_site / "assets" / "kbgen" / "kbgen.js").read_text()
+    assert '"contact_url": "contact-support/contact-us/"' in script and '"param": "q"' in script
+
+
+def test_plain_mkdocs_build_works(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "s")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "s" / "billing" / "charged-twice-refunds" / "index.html").is_file()
+
+
+def test_build_refuses_on_errors_and_keeps_the_previous_site(kb: KbBuilder) -> None:
+    kb.article("basics/good.md", "Good", summary="s", questions=["q"])
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    page = kb.root / "site" / "basics" / "good" / "index.html"
+    before = page.read_bytes()
+    kb.write("basics/bad.md", "---\ntitle: Bad\nstatus: nope\n---\nBody\n")
+    result = run_kbgen("build", cwd=kb.root)
+    assert_clean_failure(result)
+    assert "kb/basics/bad.md:3 (status)" in result.stderr and "not building" in result.stderr
+    assert page.read_bytes() == before
+
+    plain = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=kb.root, capture_output=True, text=True)
+    assert plain.returncode == 1 and "kb/basics/bad.md:3 (status)" in plain.stderr
+
+
+def test_docs_file_in_the_way_of_an_article_is_an_error(kb: KbBuilder) -> None:
+    kb.article("basics/good.md", "Good", summary="s", questions=["q"])
+    (kb.root / "docs" / "basics").mkdir()
+    (kb.root / "docs" / "basics" / "good.md").write_text("# Shadow\n")
+    result = run_kbgen("build", cwd=kb.root)
+    assert_clean_failure(result)
+    assert "docs/basics/good.md is in the way" in result.stderr
