@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from . import fastyaml
 from .errors import ERROR, WARNING, Diagnostic, KbgenError
 
 STATUSES = ("draft", "published", "archived")
@@ -60,7 +61,8 @@ class Article:
     owner: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     body_line: int = 1  # line of the file where the body starts
-    key_lines: dict[str, int] = field(default_factory=dict)
+    front_matter: str = field(default="", repr=False)
+    _key_lines: dict[str, int] | None = field(default=None, repr=False)
 
     @property
     def is_public(self) -> bool:
@@ -78,7 +80,10 @@ class Article:
         return f"{self.category}/{self.slug}/"
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, 1)
+        """The line of a front-matter key, for messages (found only when a message needs it)."""
+        if self._key_lines is None:
+            self._key_lines = key_lines(self.front_matter)
+        return self._key_lines.get(key, 1)
 
 
 def _yaml_loader() -> type:
@@ -179,10 +184,12 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
         )
         return None, diags
     fm, body, body_line = parts
-    if _LOADER is None:
-        _LOADER = _yaml_loader()
     try:
-        meta = yaml.load(fm, Loader=_LOADER)
+        meta = fastyaml.load(fm)
+        if meta is None:
+            if _LOADER is None:
+                _LOADER = _yaml_loader()
+            meta = yaml.load(fm, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or "it cannot be read"
@@ -199,9 +206,12 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
         problem("yaml-syntax", "the front matter must be a list of 'key: value' lines", line=2)
         return None, diags
 
-    lines = key_lines(fm)
+    lines: dict[str, int] | None = None
 
     def at(key: str) -> int:
+        nonlocal lines
+        if lines is None:
+            lines = key_lines(fm)
         return lines.get(key, 1)
 
     def text_value(key: str, required: bool = False) -> str:
@@ -307,7 +317,8 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
         owner=owner,
         extra=extra,
         body_line=body_line,
-        key_lines=lines,
+        front_matter=fm,
+        _key_lines=lines,
     )
     return article, diags
 

@@ -6,6 +6,7 @@ wrong between files, and what an editor should look at soon.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import subprocess
@@ -20,7 +21,7 @@ from .project import Project
 
 _FENCE_RE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN_RE = re.compile(r"`[^`\n]+`")
-_INLINE_LINK_RE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+_INLINE_LINK_RE = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _REF_DEF_RE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -53,13 +54,53 @@ class CheckResult:
         }
 
 
+_MEMO: dict[tuple[Path, date], tuple[tuple[tuple[str, int, int], ...], CheckResult]] = {}
+
+
+def kb_signature(kb_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file under kb/: equal signatures mean nothing changed."""
+    found = []
+    stack = [kb_dir]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            else:
+                info = entry.stat()
+                found.append((entry.path, info.st_mtime_ns, info.st_size))
+    return tuple(sorted(found))
+
+
 def check(project: Project, today: date | None = None, changed_since: str | None = None) -> CheckResult:
-    """Load and validate the whole knowledge base; optionally keep only files changed since a git ref."""
+    """Load and validate the whole knowledge base; optionally keep only files changed since a git ref.
+
+    The result is remembered for the process while no file under kb/ changes, so `kbgen build`
+    (which checks, then runs mkdocs, whose plugin checks again) reads the knowledge base once.
+    """
+    today = today or date.today()
+    if changed_since:
+        return _check(project, today, changed_since)
+    key = (project.kb_dir, today)
+    signature = kb_signature(project.kb_dir)
+    remembered = _MEMO.get(key)
+    if remembered and remembered[0] == signature:
+        return remembered[1]
+    result = _check(project, today, None)
+    _MEMO.clear()
+    _MEMO[key] = (signature, result)
+    return result
+
+
+def _check(project: Project, today: date, changed_since: str | None) -> CheckResult:
     kb = KnowledgeBase.load(project)
     diagnostics = list(kb.diagnostics)
     diagnostics += duplicate_slugs(kb)
     diagnostics += broken_links(kb)
-    diagnostics += article_advice(kb, today or date.today())
+    diagnostics += article_advice(kb, today)
     if changed_since:
         changed = changed_files(project, changed_since)
         diagnostics = [d for d in diagnostics if d.path in changed]
@@ -89,10 +130,16 @@ def duplicate_slugs(kb: KnowledgeBase) -> list[Diagnostic]:
 
 def links(body: str) -> list[tuple[str, int]]:
     """(target, offset) of every Markdown link and image in BODY, outside code."""
-    blanked = _FENCE_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
-    blanked = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), blanked)
-    found = [(m.group(1), m.start(1)) for m in _INLINE_LINK_RE.finditer(blanked)]
-    found += [(m.group(1), m.start(1)) for m in _REF_DEF_RE.finditer(blanked)]
+    has_inline, has_refs = "](" in body, "]:" in body
+    if not (has_inline or has_refs):
+        return []
+    if "```" in body or "~~~" in body:
+        body = _FENCE_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
+    if "`" in body:
+        body = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), body)
+    found = [(m.group(1), m.start(1)) for m in _INLINE_LINK_RE.finditer(body)] if has_inline else []
+    if has_refs:
+        found += [(m.group(1), m.start(1)) for m in _REF_DEF_RE.finditer(body)]
     return found
 
 

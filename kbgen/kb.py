@@ -135,6 +135,7 @@ class KnowledgeBase:
                     "letters, digits and single hyphens",
                 )
             )
+        kb_rel = self._rel(self.project.kb_dir)
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
             path = Path(entry.path)
             if entry.name.startswith("."):
@@ -154,7 +155,7 @@ class KnowledgeBase:
                 continue
             if not entry.name.endswith(".md"):
                 continue
-            rel = self._rel(path)
+            rel = f"{kb_rel}/{category}/{entry.name}"
             text, problems = read_text(path, rel)
             self.diagnostics.extend(problems)
             if text is None:

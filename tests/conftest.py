@@ -14,8 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CLINC = ROOT.parent / "shared" / "data" / "clinc150"
 
-MKDOCS_YML = """\
-site_name: Test Help
+MKDOCS_YML = r"""site_name: Test Help
 site_url: https://help.example.test/
 theme:
   name: material

@@ -1,0 +1,240 @@
+"""Tests for kbgen.redact: what must be removed, and what must be left alone."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from kbgen.redact import KINDS, Redaction, redact
+
+# (input, expected_text, expected_kinds)
+POSITIVE = [
+    # email
+    ("Reach me at john.doe+kb@example.co.uk please", "Reach me at [email] please", ("email",)),
+    ("<a href='mailto:anna@corp.example'>", "<a href='mailto:[email]'>", ("email",)),
+    ("Customer JOSÉ@Example.COM wrote in", "Customer [email] wrote in", ("email",)),
+    # phone
+    ("Call +44 20 7946 0958 today", "Call [phone] today", ("phone",)),
+    ("US line: +1-555-010-9999.", "US line: [phone].", ("phone",)),
+    ("Try (555) 010-9999 after 5pm", "Try [phone] after 5pm", ("phone",)),
+    ("Office 555-010-9999", "Office [phone]", ("phone",)),
+    ("London office 020 7946 0958", "London office [phone]", ("phone",)),
+    ("Mobile 07700 900123 anytime", "Mobile [phone] anytime", ("phone",)),
+    ("Toll free 1-800-555-0199", "Toll free [phone]", ("phone",)),
+    ("phone: 5550109999", "phone: [phone]", ("phone",)),
+    # card (Luhn-valid test numbers)
+    ("Card 4111 1111 1111 1111 was declined", "Card [card] was declined", ("card",)),
+    ("card 5555-5555-5555-4444.", "card [card].", ("card",)),
+    ("Amex 3782 822463 10005 on file", "Amex [card] on file", ("card",)),
+    ("paid with 6011111111111117", "paid with [card]", ("card",)),
+    # iban (mod-97 valid)
+    ("IBAN DE89 3704 0044 0532 0130 00 please refund", "IBAN [iban] please refund", ("iban",)),
+    ("iban: GB82WEST12345698765432", "iban: [iban]", ("iban",)),
+    # national id
+    ("My SSN is 123-45-6789", "My SSN is [national_id]", ("national_id",)),
+    ("NI number QQ123456C", "NI number [national_id]", ("national_id",)),
+    ("his NINO is QQ 12 34 56 C.", "his NINO is [national_id].", ("national_id",)),
+    ("passport number X1234567 expired", "passport number [national_id] expired", ("national_id",)),
+    ("SSN 123 45 6789", "SSN [national_id]", ("national_id",)),
+    # address
+    ("I live at 221B Baker Street, London", "I live at [address], London", ("address",)),
+    ("Ship to 1600 Pennsylvania Avenue NW please", "Ship to [address] please", ("address",)),
+    ("Envoyez au 12 rue de la Paix, Paris", "Envoyez au [address], Paris", ("address",)),
+    ("350 5th Avenue, Apt 4B", "[address]", ("address",)),
+    ("Lieferung an Hauptstraße 5, Berlin", "Lieferung an [address], Berlin", ("address",)),
+    # secret
+    ("password: hunter2", "password: [secret]", ("secret",)),
+    ("my password is hunter2.", "my password is [secret].", ("secret",)),
+    ("login?user=ann&pwd=abc123&next=1", "login?user=ann&pwd=[secret]&next=1", ("secret",)),
+    ("passcode 4821", "passcode [secret]", ("secret",)),
+    ("PIN: 4321", "PIN: [secret]", ("secret",)),
+    ("card 4242424242424242 cvv 123", "card [card] cvv [secret]", ("card", "secret")),
+    ('Password: "correct horse" it says', "Password: [secret] it says", ("secret",)),
+    ("key sk_live_4eC39HqLyjWDarjtT1zdp7dc leaked", "key [secret] leaked", ("secret",)),
+    ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", "[secret]", ("secret",)),
+    ("AWS AKIAIOSFODNN7EXAMPLE in logs", "AWS [secret] in logs", ("secret",)),
+    ("api key: 3f9a8b7c6d5e4f3a2b1c", "api key: [secret]", ("secret",)),
+    ("the token is Zk83hQ0pLm2Vx7Rt9Yb4", "the token is [secret]", ("secret",)),
+    ("https://bob:s3cret@cos.example/x", "https://bob:[secret]@cos.example/x", ("secret",)),
+    # ip
+    ("server 192.168.1.10 is down", "server [ip] is down", ("ip",)),
+    ("from 203.0.113.7.", "from [ip].", ("ip",)),
+    ("proxy at 192.168.0.1:8080", "proxy at [ip]:8080", ("ip",)),
+    ("ipv6 2001:db8::8a2e:370:7334 blocked", "ipv6 [ip] blocked", ("ip",)),
+]
+
+FALSE_POSITIVES = [
+    "Where is order #A-10492?",
+    "order 123456 has not shipped",
+    "See ticket TCK-4821",
+    "Renewal on 2026-11-20 at 10:30",
+    "Renewal on 20/11/2026",
+    "Renewal on Nov 20 2026",
+    "Update to v2.3.1 or 4.12.0 on macOS 14.5",
+    "It costs $1,299.00, €12.99 or 12.99 USD",
+    "50% off, 2 GB plan, 500MB upload, 3 seats, since 2026",
+    "Got error 0x80070005 and E1023",
+    "Open https://cos.example/settings to change it",
+    "Please update your address",
+    "Reset your password",
+    "my password doesn't work",
+    "my password is not working",
+    "password:",
+    "Card 1234 5678 9012 3456 is fake",  # 16 digits, fails Luhn
+    "reference 1234567890123456",  # 16 digits, fails Luhn
+    "Version 10.2 and build 1.2.3.4",
+    "Times out at 10:30:15",
+    "I tried the password 3 times",
+    "Sync 5 Google Drive folders",
+    "Step 2 Place Order Now",
+    "The token expired",
+    "<script>alert('x')</script> <b>bold</b>",
+    "Call us at extension 4821",
+    "0000 0000 0000 0000",
+    "See section 4.2.1.3 and Python 3.11.7.1",
+    "ISBN 978-3-16-148410-0",
+    "id 123e4567-e89b-12d3-a456-426614174000",
+    "MAC 00:1A:2B:3C:4D:5E",
+    "Invoice INV-2026-000123 total 1,234,567.89",
+    "I have 2 accounts and 3 seats on the Business Plan",
+    "reset link https://cos.example/reset?token=expired",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_text", "expected_kinds"),
+    POSITIVE + [(t, t, ()) for t in FALSE_POSITIVES],
+)
+def test_table(text: str, expected_text: str, expected_kinds: tuple[str, ...]) -> None:
+    result = redact(text)
+    assert result == Redaction(expected_text, expected_kinds)
+
+
+def test_table_has_enough_cases() -> None:
+    assert len(POSITIVE) >= 25
+    assert len(FALSE_POSITIVES) >= 15
+    assert {k for _, _, kinds in POSITIVE for k in kinds} == set(KINDS)
+
+
+def test_kinds_constant() -> None:
+    assert KINDS == tuple(sorted(set(KINDS)))
+    assert {"email", "phone", "card", "iban", "national_id", "address", "secret", "ip"} <= set(KINDS)
+
+
+def test_several_items_kinds_sorted_unique() -> None:
+    text = (
+        "Hi, I'm ann@example.com, call +44 20 7946 0958 or bob@example.org. "
+        "Card 4111 1111 1111 1111, password: hunter2, server 10.0.0.1."
+    )
+    result = redact(text)
+    assert result.text == (
+        "Hi, I'm [email], call [phone] or [email]. Card [card], password: [secret], server [ip]."
+    )
+    assert result.kinds == ("card", "email", "ip", "phone", "secret")
+    assert list(result.kinds) == sorted(set(result.kinds))
+
+
+def test_precedence_card_before_phone() -> None:
+    # dash-grouped digits look like a phone too; the card detector runs first
+    assert redact("4111-1111-1111-1111") == Redaction("[card]", ("card",))
+    assert redact("call 555-010-9999, card 4111-1111-1111-1111") == Redaction(
+        "call [phone], card [card]", ("card", "phone")
+    )
+    # an SSN is not mistaken for a phone, nor a card's Luhn-failing twin for a card
+    assert redact("123-45-6789").kinds == ("national_id",)
+    assert redact("4111-1111-1111-1112") == Redaction("4111-1111-1111-1112", ())
+
+
+def test_placeholders_left_alone() -> None:
+    text = "email [email], card [card], password: [secret], phone: [phone]"
+    assert redact(text) == Redaction(text, ())
+
+
+@pytest.mark.parametrize("text", [t for t, _, _ in POSITIVE] + FALSE_POSITIVES)
+def test_idempotent(text: str) -> None:
+    once = redact(text)
+    twice = redact(once.text)
+    # a second pass finds nothing more to remove and changes nothing
+    assert twice.text == once.text
+    assert twice.kinds == ()
+
+
+FRAGMENTS = [
+    "4111 1111 1111 1111", "+44 20 7946 0958", "(555) 010-9999", "123-45-6789", "QQ123456C",
+    "DE89 3704 0044 0532 0130 00", "ann@example.com", "password: hunter2", "password is", "pwd=",
+    "221B Baker Street", "12 rue de la Paix", "192.168.1.10", "2001:db8::1", "api key",
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "2026-11-20", "10:30", "v2.3.1", "$1,299.00", "order #A-10492",
+    "[email]", "[secret]", "[", "]", ":", "=", "&", "@", "-", "+", "(", ")", ".", ",", "\n", "0", "12",
+    " ", " ", " ", "Street", "Google", "SSN", "phone", "is", "not", "é", "😀", "\x00",
+]
+
+
+def test_idempotent_on_fragment_soup() -> None:
+    """Seeded random concatenations of tricky fragments (no hypothesis here)."""
+    rng = random.Random(20261120)
+    for _ in range(3000):
+        text = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 12)))
+        once = redact(text)
+        assert list(once.kinds) == sorted(set(once.kinds))
+        assert set(once.kinds) <= set(KINDS)
+        assert redact(once.text) == Redaction(once.text, ()), text
+
+
+ODD_INPUTS = [
+    "",
+    " ",
+    "\x00\x01\x02\x1b[31m\x7f",
+    "\ud800 lone surrogate \udfff",
+    "😀 emoji 👩\u200d💻 and RTL \u202eevil",
+    "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦ Arabic-Indic digits",
+    "４１１１ １１１１ １１１１ １１１１",
+    "password:" * 1000,
+    "@" * 10_000,
+    "a" * 100_000 + "@",
+    "1 " * 50_000,
+    "1-" * 50_000,
+    "+" + "1 " * 10_000,
+    "[email]" * 1000,
+    "::::" * 1000 + "1.1.1.1" * 500,
+    "x" * 200_000,
+]
+
+
+@pytest.mark.parametrize("text", ODD_INPUTS, ids=range(len(ODD_INPUTS)))
+def test_never_raises(text: str) -> None:
+    start = time.perf_counter()
+    result = redact(text)
+    assert isinstance(result, Redaction)
+    assert isinstance(result.text, str)
+    assert set(result.kinds) <= set(KINDS)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_non_str_rejected() -> None:
+    with pytest.raises(TypeError):
+        redact(None)  # type: ignore[arg-type]
+
+
+def test_speed_10k_notes() -> None:
+    """Guard against pathological slowdowns; the real target is well under 1 s.
+
+    The bound is loose because CI machines are shared and slow; CPU time is
+    measured so waiting for the CPU does not count.
+    """
+    notes = [
+        f"Customer #{i} asked why order {100000 + i} on 2026-11-20 failed with error E{i % 9999}. "
+        "Agent answered: open Settings > Billing, update the card and retry; "
+        "macOS 14.5 users must update to v2.3.1 first. Price is $12.99/month."
+        for i in range(9_000)
+    ] + [
+        f"Customer {i} wrote from ann{i}@example.com, call +44 20 7946 0958, "
+        "card 4111 1111 1111 1111, password: hunter2. Lives at 221B Baker Street."
+        for i in range(1_000)
+    ]
+    start = time.process_time()
+    for note in notes:
+        redact(note)
+    elapsed = time.process_time() - start
+    assert elapsed < 3.0, f"10,000 notes took {elapsed:.2f}s of CPU"
