@@ -120,3 +120,25 @@ def timed(command: list[str], cwd: Path, runs: int) -> list[float]:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def clinc_kb(root: Path, intents: list[str], phrasings: int = 10) -> Path:
+    """One article per CLINC150 intent: title from the intent name, `questions` = its first train queries."""
+    data = clinc()
+    if data is None:
+        raise SystemExit(f"CLINC150 is not at {CLINC.parent}; this benchmark needs it")
+    by_intent: dict[str, list[str]] = {}
+    for query, intent in data["train"]:
+        by_intent.setdefault(intent, []).append(query)
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Help\n")
+    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    for intent in intents:
+        path = root / "kb" / "intents" / f"{intent.replace('_', '-')}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        title = intent.replace("_", " ").capitalize()
+        questions = "".join(f"  - {json.dumps(q)}\n" for q in by_intent[intent][:phrasings])
+        path.write_text(f"---\ntitle: {json.dumps(title)}\nquestions:\n{questions}---\n")
+    return root

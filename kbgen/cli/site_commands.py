@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -60,9 +60,14 @@ def build_command(
     target = (site_dir or project.root / "site").resolve()
     overrides["site_dir"] = str(target)
     started = time.monotonic()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with console.status("Building the help site…"):
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("Building pages", total=None)
             config = load_config(str(project.config_file), **overrides)
+            config.plugins["kbgen-progress"] = _progress_plugin(progress, task)
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 build(config)
@@ -73,6 +78,22 @@ def build_command(
     finally:
         logger.removeHandler(handler)
     typer.echo(f"Built the help site in {target} ({time.monotonic() - started:.1f} s)", err=True)
+
+
+def _progress_plugin(progress: Any, task: Any) -> Any:
+    """A tiny mkdocs plugin, added by the CLI only, that advances the progress bar per page."""
+    from mkdocs.plugins import BasePlugin
+
+    class ProgressPlugin(BasePlugin):  # type: ignore[type-arg]
+        def on_files(self, files: Any, config: Any) -> Any:
+            progress.update(task, total=len(files.documentation_pages()))
+            return files
+
+        def on_post_page(self, output: str, page: Any, config: Any) -> str:
+            progress.advance(task)
+            return output
+
+    return ProgressPlugin()
 
 
 @app.command("serve")

@@ -1,0 +1,342 @@
+"""The gap-note log: questions the knowledge base could not answer, as agents logged them.
+
+Stored as append-only JSON Lines shards under gaps/ (one file a month, `YYYY-MM.jsonl`).
+A note is one line, written by one `write` under an exclusive lock on `gaps/.lock`, so many
+agents can log at once and nothing is lost or interleaved. Later changes (drafted, resolved,
+dismissed) are appended as event lines that name the note; readers fold them in order and the
+latest wins. Nothing is rewritten in place. Text is redacted before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import KbgenError
+
+CHANNELS = ("chat", "email", "phone", "in-person", "other")
+EVENTS = ("drafted", "resolved", "dismissed", "reopened")
+STATES = ("open", "drafted", "resolved", "dismissed")
+LIMITS = {
+    "question": 2_000, "answer": 20_000, "agent": 200, "ticket": 200, "tag": 100,
+    "category": 100, "id": 200, "channel": 20, "time": 40,
+}
+LOCK_NAME = ".lock"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_FIELDS = ("question", "answer", "agent", "channel", "ticket", "tags", "category", "id", "time")
+
+
+class NoteError(KbgenError):
+    """A note that cannot be stored, with the field at fault."""
+
+
+@dataclass
+class Note:
+    """One logged question with its current state (events folded in)."""
+
+    id: str
+    time: str  # ISO 8601, UTC
+    question: str
+    answer: str = ""
+    agent: str = ""
+    channel: str = "other"
+    ticket: str = ""
+    tags: list[str] = field(default_factory=list)
+    category: str = ""
+    redacted: list[str] = field(default_factory=list)
+    matched: list[dict[str, Any]] = field(default_factory=list)
+    answered: bool = False
+    state: str = "open"
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        """The line stored for this note (without its folded state)."""
+        data: dict[str, Any] = {"type": "note", "id": self.id, "time": self.time, "question": self.question}
+        for key in ("answer", "agent", "channel", "ticket", "tags", "category", "redacted", "matched"):
+            value = getattr(self, key)
+            if value:
+                data[key] = value
+        data["answered"] = self.answered
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.record()
+        data.pop("type")
+        data["state"] = self.state
+        if self.events:
+            data["events"] = self.events
+        return data
+
+    @property
+    def when(self) -> datetime:
+        return parse_time(self.time)
+
+
+def new_id(now: float | None = None) -> str:
+    """A unique, time-sortable id (ULID layout: 48-bit milliseconds, 80 random bits)."""
+    millis = int((now if now is not None else time.time()) * 1000)
+    value = (millis << 80) | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _text(record: dict[str, Any], key: str, required: bool = False) -> str:
+    value = record.get(key)
+    if value is None or value == "":
+        if required:
+            raise NoteError(f"'{key}' is required", key=key)
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise NoteError(f"'{key}' must be text", key=key)
+    value = _CONTROL_RE.sub(" ", str(value)).strip()
+    if len(value) > LIMITS[key]:
+        raise NoteError(f"'{key}' is {len(value):,} characters; the limit is {LIMITS[key]:,}", key=key)
+    if required and not value:
+        raise NoteError(f"'{key}' is empty", key=key)
+    return value
+
+
+def make_note(record: dict[str, Any], now: str | None = None) -> Note:
+    """Validate and redact one note from untrusted input (a CLI call or a JSON Lines record)."""
+    from .redact import redact
+
+    if not isinstance(record, dict):
+        raise NoteError("a note must be a JSON object with at least 'question'")
+    unknown = sorted(set(record) - set(_FIELDS))
+    if unknown:
+        raise NoteError(f"unknown field '{unknown[0]}' (known: {', '.join(_FIELDS)})", key=unknown[0])
+    question = redact(_text(record, "question", required=True))
+    answer = redact(_text(record, "answer"))
+    ticket = redact(_text(record, "ticket"))
+    channel = _text(record, "channel") or "other"
+    if channel not in CHANNELS:
+        raise NoteError(f"channel '{channel}' is not one of: {', '.join(CHANNELS)}", key="channel")
+    tags_value = record.get("tags") or []
+    if isinstance(tags_value, str):
+        tags_value = [tags_value]
+    if not isinstance(tags_value, list):
+        raise NoteError("'tags' must be a list of words", key="tags")
+    tags = []
+    for tag in tags_value:
+        tag = _text({"tag": tag}, "tag").lower()
+        if tag and tag not in tags:
+            tags.append(tag)
+    note_id = _text(record, "id")
+    if note_id and not _ID_RE.match(note_id):
+        raise NoteError("'id' may use only letters, digits and . _ : / # -", key="id")
+    moment = _text(record, "time")
+    if moment:
+        try:
+            moment = parse_time(moment).astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        except ValueError:
+            raise NoteError(f"'time' is '{moment}', not an ISO 8601 time like 2026-11-20T14:03:00Z", key="time") from None
+    return Note(
+        id=note_id or new_id(),
+        time=moment or now or utc_now(),
+        question=question.text,
+        answer=answer.text,
+        agent=_text(record, "agent"),
+        channel=channel,
+        ticket=ticket.text,
+        tags=tags,
+        category=_text(record, "category"),
+        redacted=sorted(set(question.kinds) | set(answer.kinds) | set(ticket.kinds)),
+    )
+
+
+@dataclass
+class Stored:
+    """What happened to one note given to `NoteLog.append`."""
+
+    note: Note
+    stored: bool  # False when a note with the same id was already in the log
+
+
+@dataclass
+class ReadProblem:
+    path: str
+    line: int
+    message: str
+
+
+class NoteLog:
+    """The shards under gaps/: append notes and events, read notes with their state."""
+
+    def __init__(self, gaps_dir: Path):
+        self.dir = gaps_dir
+
+    def shards(self) -> list[Path]:
+        return sorted(self.dir.glob("*.jsonl")) if self.dir.is_dir() else []
+
+    def shard_for(self, moment: str) -> Path:
+        return self.dir / f"{moment[:7]}.jsonl"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The log's exclusive lock: one writer at a time across processes."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(fd)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def append(self, notes: Iterable[Note], chunk: int = 500) -> list[Stored]:
+        """Store NOTES once each: a note whose id is already in the log is not written again."""
+        results: list[Stored] = []
+        pending = list(notes)
+        for start in range(0, len(pending), chunk):
+            group = pending[start : start + chunk]
+            with self.locked():
+                known = self._existing_ids({n.id for n in group})
+                lines: dict[Path, list[bytes]] = {}
+                for note in group:
+                    if note.id in known:
+                        results.append(Stored(note, False))
+                        continue
+                    known.add(note.id)
+                    line = json.dumps(note.record(), ensure_ascii=False, separators=(",", ":")) + "\n"
+                    lines.setdefault(self.shard_for(note.time), []).append(line.encode("utf-8"))
+                    results.append(Stored(note, True))
+                for shard, chunk_lines in lines.items():
+                    _append_lines(shard, chunk_lines)
+        return results
+
+    def add_event(self, note_id: str, event: str, **data: Any) -> dict[str, Any]:
+        """Append an event (drafted, resolved, dismissed, reopened) that names a note."""
+        if event not in EVENTS:
+            raise NoteError(f"unknown event '{event}' (known: {', '.join(EVENTS)})")
+        return self.add_events([(note_id, event, data)])[0]
+
+    def add_events(self, events: Iterable[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        now = utc_now()
+        records = [{"type": "event", "note": note_id, "event": event, "time": now, **data} for note_id, event, data in events]
+        if records:
+            with self.locked():
+                _append_lines(
+                    self.shard_for(now),
+                    [(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8") for r in records],
+                )
+        return records
+
+    def _existing_ids(self, wanted: set[str]) -> set[str]:
+        """Which of WANTED are already stored (a byte search first, so most shards are not parsed)."""
+        found: set[str] = set()
+        needles = {note_id: f'"id":{json.dumps(note_id, ensure_ascii=False)}'.encode() for note_id in wanted}
+        for shard in self.shards():
+            data = shard.read_bytes()
+            for note_id, needle in needles.items():
+                if note_id not in found and needle in data:
+                    found.add(note_id)
+        return found
+
+    def read(self, problems: list[ReadProblem] | None = None) -> list[Note]:
+        """Every note, oldest first, with its events folded in; bad lines go to PROBLEMS."""
+        notes: dict[str, Note] = {}
+        events: list[dict[str, Any]] = []
+        for shard in self.shards():
+            with shard.open("rb") as handle:
+                for number, raw in enumerate(handle, 1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        record = json.loads(raw)
+                        kind = record["type"]
+                        if kind == "note":
+                            note = _note_from_record(record)
+                            notes.setdefault(note.id, note)
+                        elif kind == "event":
+                            if not isinstance(record.get("note"), str) or record.get("event") not in EVENTS:
+                                raise ValueError("an event needs 'note' and a known 'event'")
+                            events.append(record)
+                        else:
+                            raise ValueError(f"unknown type {kind!r}")
+                    except (ValueError, KeyError, TypeError) as exc:
+                        if problems is not None:
+                            problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid note: {exc}"))
+        events.sort(key=lambda e: str(e.get("time", "")))
+        for event in events:
+            note = notes.get(event["note"])
+            if note is None:
+                continue
+            note.events.append({k: v for k, v in event.items() if k not in ("type", "note")})
+            note.state = "open" if event["event"] == "reopened" else event["event"]
+        return sorted(notes.values(), key=lambda n: (n.time, n.id))
+
+
+def _note_from_record(record: dict[str, Any]) -> Note:
+    if not isinstance(record.get("id"), str) or not isinstance(record.get("question"), str):
+        raise ValueError("a note needs 'id' and 'question'")
+    parse_time(str(record["time"]))
+    return Note(
+        id=record["id"],
+        time=record["time"],
+        question=record["question"],
+        answer=record.get("answer", ""),
+        agent=record.get("agent", ""),
+        channel=record.get("channel", "other"),
+        ticket=record.get("ticket", ""),
+        tags=list(record.get("tags", [])),
+        category=record.get("category", ""),
+        redacted=list(record.get("redacted", [])),
+        matched=list(record.get("matched", [])),
+        answered=bool(record.get("answered", False)),
+    )
+
+
+def _append_lines(shard: Path, lines: list[bytes]) -> None:
+    """Append whole lines with one write each; the caller holds the log's lock.
+
+    If an earlier writer was killed mid-line, the torn tail is closed off with a newline first
+    (readers skip it), so this note is never glued to it.
+    """
+    fd = os.open(shard, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size:
+            with open(shard, "rb") as handle:
+                handle.seek(size - 1)
+                if handle.read(1) != b"\n":
+                    os.write(fd, b"\n")
+        for line in lines:
+            written = os.write(fd, line)
+            while written < len(line):  # a short write on a full disk or a signal: finish the line
+                written += os.write(fd, line[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
+    fcntl.flock(fd, fcntl.LOCK_EX)

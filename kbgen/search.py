@@ -1,0 +1,401 @@
+"""The search index behind `kbgen ask` and `kbgen log`: the only module that imports whoosh.
+
+One whoosh index in the git-ignored cache folder, built from published articles (public and
+internal), brought up to date incrementally: each `Searcher.open` compares the files under kb/
+with a manifest and re-indexes only what changed. A corrupt or stale index is rebuilt with a
+warning. Swapping the engine means rewriting this module and nothing else.
+
+Ranking: BM25F over the customers' phrasings and the title (stemmed), a character n-gram field
+over the same text for typos and word variants, and the body at a low weight. The score is
+divided by the query's self-score (what a document made of exactly the query would get), so
+the "answered" threshold means the same thing for short and long questions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import types
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from .articles import Article, parse_article, read_text
+from .project import Project
+
+SCHEMA_VERSION = 1
+INDEX_DIR = "search"
+MANIFEST = "manifest.json"
+
+# Ranking settings, chosen on CLINC150 train/validation (benchmarks/lookup_quality.py).
+SETTINGS: dict[str, float] = {
+    "questions_boost": 1.0,
+    "title_boost": 1.0,
+    "ngram_boost": 0.3,
+    "body_boost": 0.05,
+    "B": 0.75,
+    "K1": 1.2,
+    "candidates": 50,
+    "word_budget": 20_000,  # stop adding rare-first query words past this many postings
+    "ngram_budget": 60_000,
+    "body_budget": 20_000,
+    "threshold": 0.45,  # normalized score at or above which a question counts as answered
+}
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class Hit:
+    """One article that may answer a question."""
+
+    slug: str
+    title: str
+    category: str
+    url: str
+    score: float
+    snippet: str
+    audience: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"] = round(self.score, 4)
+        return data
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    hits: list[Hit]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "answered": self.answered, "results": [h.to_dict() for h in self.hits]}
+
+
+def _import_whoosh() -> None:
+    """Import whoosh without the modules it loads but never uses on our path.
+
+    whoosh.compat imports urllib.request (http.client, ssl, email: ~20 ms) for one unused
+    function; stand-ins that import the real thing on first use keep agents' commands fast.
+    """
+    if "whoosh.index" in sys.modules:
+        return
+    stubs = {}
+    for name, attrs in (("urllib.request", ("urlretrieve",)),):
+        if name not in sys.modules:
+            module = types.ModuleType(name)
+            for attr in attrs:
+                def lazy(*args: Any, _name: str = name, _attr: str = attr, **kwargs: Any) -> Any:
+                    import importlib
+
+                    sys.modules.pop(_name, None)
+                    return getattr(importlib.import_module(_name), _attr)(*args, **kwargs)
+
+                setattr(module, attr, lazy)
+            sys.modules[name] = stubs[name] = module
+    try:
+        import whoosh.index  # noqa: F401
+    finally:
+        for name, module in stubs.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+_import_whoosh()
+
+from whoosh import fields, query, scoring  # noqa: E402
+from whoosh import index as whoosh_index  # noqa: E402
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter  # noqa: E402
+
+
+class CharNgramFilter(Filter):  # type: ignore[misc]
+    """Character 3- and 4-grams of each word, padded with spaces, at index and query time alike."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CharNgramFilter)
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        for token in tokens:
+            word = f" {token.text} "
+            for size in (3, 4):
+                for start in range(len(word) - size + 1):
+                    token.text = word[start : start + size]
+                    yield token
+
+
+def _analyzers() -> tuple[Any, Any]:
+    words = RegexTokenizer(r"\w+(?:'\w+)?") | LowercaseFilter() | StemFilter()
+    ngrams = RegexTokenizer(r"\w+") | LowercaseFilter() | CharNgramFilter()
+    return words, ngrams
+
+
+def _schema() -> Any:
+    words, ngrams = _analyzers()
+    return fields.Schema(
+        path=fields.ID(stored=True, unique=True),  # kb-relative source file
+        slug=fields.ID(stored=True),
+        category=fields.ID(stored=True),
+        audience=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=words, phrase=False, stored=True),
+        questions=fields.TEXT(analyzer=words, phrase=False),
+        ngrams=fields.TEXT(analyzer=ngrams, phrase=False),
+        body=fields.TEXT(analyzer=words, phrase=False),
+        summary=fields.STORED(),
+        passages=fields.STORED(),
+    )
+
+
+def _passages(body: str) -> list[str]:
+    """Plain-text paragraphs of a body, for snippets when an article has no summary."""
+    text = re.sub(r"```.*?```", " ", body, flags=re.S)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[#>*_`|]+", " ", text)
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.split()) >= 4][:40]
+
+
+def _document(article: Article) -> dict[str, Any]:
+    phrasings = "\n".join(article.questions)
+    return {
+        "path": article.src_uri,
+        "slug": article.slug,
+        "category": article.category,
+        "audience": article.audience,
+        "title": article.title,
+        "questions": phrasings,
+        "ngrams": article.title + "\n" + phrasings,
+        "body": article.body,
+        "summary": article.summary,
+        "passages": [] if article.summary else _passages(article.body),
+    }
+
+
+def _indexable(article: Article | None) -> bool:
+    """Published articles, public or internal: internal hits are marked for agents."""
+    return article is not None and article.status == "published" and bool(article.title)
+
+
+class Searcher:
+    """An open, up-to-date index and the settings to rank with."""
+
+    def __init__(self, project: Project, index: Any, settings: dict[str, float] | None = None):
+        self.project = project
+        self.settings = {**SETTINGS, **(settings or {})}
+        self.index = index
+        self.searcher = index.searcher(weighting=scoring.BM25F(B=self.settings["B"], K1=self.settings["K1"]))
+        self.words, self.ngrams = _analyzers()
+
+    @classmethod
+    def open(
+        cls,
+        project: Project,
+        on_warning: Callable[[str], None] | None = None,
+        settings: dict[str, float] | None = None,
+    ) -> Searcher:
+        """The index for PROJECT, updated first for whatever changed under kb/ since last time."""
+        index = IndexStore(project, on_warning or (lambda message: None)).up_to_date()
+        return cls(project, index, settings)
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def _query(self, text: str) -> tuple[Any, float]:
+        """The whoosh query for TEXT and its self-score, rare terms first within a budget."""
+        s, settings = self.searcher, self.settings
+        total = s.doc_count_all() or 1
+
+        def idf(field: str, term: str) -> float:
+            return math.log(total / (s.doc_frequency(field, term) + 1)) + 1
+
+        words = list(dict.fromkeys(t.text for t in self.words(text, mode="query")))
+        grams = list(dict.fromkeys(t.text for t in self.ngrams(text, mode="query")))
+        parts: list[Any] = []
+        self_score = 0.0
+        used = 0
+        ranked = sorted((s.doc_frequency("questions", w) + s.doc_frequency("title", w), w) for w in words)
+        for position, (frequency, word) in enumerate(ranked):
+            if position >= 2 and used + frequency > settings["word_budget"]:
+                break
+            used += frequency
+            parts.append(query.Term("questions", word, boost=settings["questions_boost"]))
+            parts.append(query.Term("title", word, boost=settings["title_boost"]))
+            self_score += idf("questions", word) * settings["questions_boost"]
+        if settings["body_boost"]:
+            used = 0
+            for frequency, word in sorted((s.doc_frequency("body", w), w) for w in words):
+                if used + frequency > settings["body_budget"]:
+                    break
+                used += frequency
+                parts.append(query.Term("body", word, boost=settings["body_boost"]))
+        used = 0
+        for frequency, gram in sorted((s.doc_frequency("ngrams", g), g) for g in grams):
+            if used + frequency > settings["ngram_budget"]:
+                break
+            used += frequency
+            parts.append(query.Term("ngrams", gram, boost=settings["ngram_boost"]))
+            self_score += idf("ngrams", gram) * settings["ngram_boost"]
+        return query.Or(parts), self_score
+
+    def ask(self, question: str, limit: int = 5) -> Answer:
+        """Ranked articles for QUESTION, and whether the best one counts as an answer."""
+        q, self_score = self._query(question)
+        if not q.subqueries or not self_score:
+            return Answer(question, False, [])
+        results = self.searcher.search(q, limit=max(limit, int(self.settings["candidates"])))
+        scored = sorted(((hit.score / self_score, hit.fields()) for hit in results), key=lambda x: (-x[0], x[1]["slug"]))
+        hits = [self._hit(score, stored, question) for score, stored in scored[:limit]]
+        answered = bool(hits) and hits[0].score >= self.settings["threshold"]
+        return Answer(question, answered, hits)
+
+    def _hit(self, score: float, stored: dict[str, Any], question: str) -> Hit:
+        return Hit(
+            slug=stored["slug"],
+            title=stored["title"],
+            category=stored["category"],
+            url=self.project.url_for(f"{stored['category']}/{stored['slug']}/"),
+            score=score,
+            snippet=_snippet(stored.get("summary") or "", stored.get("passages") or [], question),
+            audience=stored["audience"],
+        )
+
+
+def _snippet(summary: str, passages: list[str], question: str) -> str:
+    """The summary, or else the passage sharing the most words with the question."""
+    if summary:
+        text = summary
+    elif passages:
+        wanted = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 2}
+        text = max(passages, key=lambda p: (len(wanted & set(re.findall(r"\w+", p.lower()))), -passages.index(p)))
+    else:
+        return ""
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+class IndexStore:
+    """The index folder and its manifest: which file version each indexed article came from."""
+
+    def __init__(self, project: Project, warn: Callable[[str], None]):
+        self.project = project
+        self.warn = warn
+        self.dir = project.cache_dir / INDEX_DIR
+
+    def _scan(self) -> dict[str, list[int]]:
+        """kb-relative path -> [mtime_ns, size] for every article file."""
+        found: dict[str, list[int]] = {}
+        kb_dir = self.project.kb_dir
+        try:
+            folders = [e for e in os.scandir(kb_dir) if e.is_dir() and not e.name.startswith(".")]
+        except OSError:
+            return found
+        for folder in folders:
+            for entry in os.scandir(folder.path):
+                if entry.name.endswith(".md") and entry.is_file():
+                    info = entry.stat()
+                    found[f"{folder.name}/{entry.name}"] = [info.st_mtime_ns, info.st_size]
+        return found
+
+    def _manifest(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
+            return None
+        return data
+
+    def up_to_date(self) -> Any:
+        """Open the index, updating or rebuilding it first when kb/ has changed."""
+        files = self._scan()
+        manifest = self._manifest()
+        if manifest is not None and manifest["files"] == files:
+            try:
+                return whoosh_index.open_dir(str(self.dir))
+            except Exception as exc:  # whoosh raises many kinds on a damaged index
+                self.warn(f"the search index was damaged ({type(exc).__name__}); rebuilding it")
+                manifest = None
+        with self._locked():
+            manifest = self._manifest() if manifest is not None else None
+            if manifest is not None:
+                try:
+                    ix = whoosh_index.open_dir(str(self.dir))
+                    self._update(ix, manifest, files)
+                    return ix
+                except Exception as exc:
+                    self.warn(f"the search index was damaged ({type(exc).__name__}); rebuilding it")
+            elif (self.dir / MANIFEST).exists() or any(self.dir.glob("*.toc")):
+                self.warn("the search index is from another version of kbgen or was damaged; rebuilding it")
+            return self._rebuild(files)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One updater at a time; readers need no lock (whoosh commits atomically)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir.parent / ".search.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: whoosh's own lock still protects the index
+            pass
+        try:
+            yield
+        finally:
+            os.close(fd)
+
+    def _articles(self, paths: Iterable[str]) -> Iterator[tuple[str, Article | None]]:
+        kb_dir = self.project.kb_dir
+        for rel in paths:
+            path = kb_dir / rel
+            text, _ = read_text(path, rel)
+            if text is None:
+                yield rel, None
+                continue
+            article, _ = parse_article(path, rel, rel.split("/", 1)[0], text)
+            yield rel, article
+
+    def _rebuild(self, files: dict[str, list[int]]) -> Any:
+        tmp = self.dir.with_name(self.dir.name + ".new")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(tmp), _schema())
+        writer = ix.writer(limitmb=256)
+        for rel, article in self._articles(sorted(files)):
+            if _indexable(article):
+                writer.add_document(**_document(article))  # type: ignore[arg-type]
+        writer.commit()
+        (tmp / MANIFEST).write_text(json.dumps({"version": SCHEMA_VERSION, "files": files}), encoding="utf-8")
+        old = self.dir.with_name(self.dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.dir.exists():
+            os.replace(self.dir, old)
+        os.replace(tmp, self.dir)
+        shutil.rmtree(old, ignore_errors=True)
+        return whoosh_index.open_dir(str(self.dir))
+
+    def _update(self, ix: Any, manifest: dict[str, Any], files: dict[str, list[int]]) -> None:
+        old: dict[str, Any] = manifest["files"]
+        changed = [rel for rel, stamp in files.items() if old.get(rel) != stamp]
+        removed = [rel for rel in old if rel not in files]
+        if not changed and not removed:
+            return
+        writer = ix.writer()
+        try:
+            for rel in removed:
+                writer.delete_by_term("path", rel)
+            for rel, article in self._articles(changed):
+                if _indexable(article):
+                    writer.update_document(**_document(article))  # type: ignore[arg-type]
+                else:
+                    writer.delete_by_term("path", rel)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        tmp = self.dir / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps({"version": SCHEMA_VERSION, "files": files}), encoding="utf-8")
+        os.replace(tmp, self.dir / MANIFEST)
