@@ -319,7 +319,12 @@ class IndexStore:
                 self.warn(f"the search index was damaged ({type(exc).__name__}); rebuilding it")
                 manifest = None
         with self._locked():
-            manifest = self._manifest() if manifest is not None else None
+            manifest = self._manifest()  # another process may have updated it while we waited
+            if manifest is not None and manifest["files"] == files:
+                try:
+                    return whoosh_index.open_dir(str(self.dir))
+                except Exception:
+                    manifest = None
             if manifest is not None:
                 try:
                     ix = whoosh_index.open_dir(str(self.dir))

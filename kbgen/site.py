@@ -17,6 +17,7 @@ from .articles import Article
 from .kb import Category, KnowledgeBase
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
+KEYWORDS = 10  # the rarest terms of an article that are used to find its related articles
 _STOP = frozenset(
     "a an and are as at be but by can do does for from how i if in is it my of on or so that the "
     "this to was what when where which who why will with you your me we our can't cant dont don't "
@@ -144,8 +145,9 @@ class SiteModel:
 def related_articles(articles: list[Article], count: int) -> dict[str, list[Article]]:
     """For each article, up to COUNT others sharing tags or title/question terms, same category first.
 
-    Candidates come from inverted indexes over tags and terms (terms shared by too many
-    articles are skipped), so this stays near linear at tens of thousands of articles.
+    Candidates come from inverted indexes over tags and each article's rarest terms (postings
+    longer than a cap are skipped), so the work per article is bounded and the whole stays
+    linear at tens of thousands of articles.
     """
     by_tag: dict[str, list[int]] = defaultdict(list)
     by_term: dict[str, list[int]] = defaultdict(list)
@@ -158,11 +160,12 @@ def related_articles(articles: list[Article], count: int) -> dict[str, list[Arti
         for word in words:
             by_term[word].append(index)
     total = max(len(articles), 1)
-    cap = max(50, int(math.sqrt(total) * 4))
+    cap = 64  # a term or tag shared by more articles than this says little about relatedness
     idf = {w: math.log(1 + total / len(ids)) for w, ids in by_term.items()}
     by_category: dict[str, list[int]] = defaultdict(list)
     for index, article in enumerate(articles):
         by_category[article.category].append(index)
+    keywords = [sorted(words, key=lambda w: (-idf[w], w))[:KEYWORDS] for words in article_terms]
 
     related: dict[str, list[Article]] = {}
     for index, article in enumerate(articles):
@@ -172,7 +175,7 @@ def related_articles(articles: list[Article], count: int) -> dict[str, list[Arti
             if len(ids) <= cap:
                 for other in ids:
                     scores[other] += 3.0
-        for word in article_terms[index]:
+        for word in keywords[index]:
             ids = by_term[word]
             if len(ids) <= cap:
                 for other in ids:
