@@ -6,6 +6,7 @@ The CLI works from the root or any folder below it, the way git does. Settings c
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,15 +75,57 @@ class Project:
 
     @classmethod
     def load(cls, root: Path) -> Project:
-        """Read the site and kbgen plugin settings from ROOT/mkdocs.yml."""
+        """Read the site and kbgen plugin settings from ROOT/mkdocs.yml (cached while it is unchanged)."""
         root = root.resolve()
-        config = read_mkdocs_config(root / CONFIG_NAME)
-        return cls(
-            root=root,
-            site_url=str(config.get("site_url") or ""),
-            site_name=str(config.get("site_name") or ""),
-            options=plugin_options(config),
-        )
+        settings = _cached_settings(root)
+        if settings is None:
+            config = read_mkdocs_config(root / CONFIG_NAME)
+            settings = {
+                "site_url": str(config.get("site_url") or ""),
+                "site_name": str(config.get("site_name") or ""),
+                "options": plugin_options(config),
+            }
+            _store_settings(root, settings)
+        return cls(root=root, **settings)
+
+
+SETTINGS_CACHE = "settings.json"
+
+
+def _stamp(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_mtime_ns, info.st_size]
+
+
+def _cached_settings(root: Path) -> dict[str, Any] | None:
+    """The settings read from mkdocs.yml last time, if the file has not changed since.
+
+    Agents run `kbgen ask` and `kbgen log` all day; reading JSON instead of importing YAML
+    saves a quarter of their start-up.
+    """
+    import json
+
+    try:
+        cached = json.loads((root / DEFAULTS["cache_dir"] / SETTINGS_CACHE).read_text(encoding="utf-8"))
+        if cached.pop("stamp") == _stamp(root / CONFIG_NAME):
+            return {key: cached[key] for key in ("site_url", "site_name", "options")}
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        pass
+    return None
+
+
+def _store_settings(root: Path, settings: dict[str, Any]) -> None:
+    import json
+
+    try:
+        stamp = _stamp(root / CONFIG_NAME)
+        folder = root / DEFAULTS["cache_dir"]
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".{SETTINGS_CACHE}.{os.getpid()}"
+        tmp.write_text(json.dumps({**settings, "stamp": stamp}), encoding="utf-8")
+        os.replace(tmp, folder / SETTINGS_CACHE)
+    except (OSError, TypeError, ValueError):
+        pass  # a cache that cannot be written only costs speed
 
 
 def read_mkdocs_config(path: Path) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def build_command(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on mkdocs warnings too.")] = False,
 ) -> None:
-    """Check the knowledge base, then build the customers' help site.
+    """Check the knowledge base, build the customers' help site, and refresh the search index.
 
     Refuses to build when `kbgen check` reports errors; the previous site is left as it was.
 
@@ -77,7 +77,10 @@ def build_command(
         fail(f"the site could not be built: {exc}")
     finally:
         logger.removeHandler(handler)
-    typer.echo(f"Built the help site in {target} ({time.monotonic() - started:.1f} s)", err=True)
+    from kbgen.search import Searcher
+
+    Searcher.open(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True)).close()
+    typer.echo(f"Built the help site in {target} and refreshed the search index ({time.monotonic() - started:.1f} s)", err=True)
 
 
 def _progress_plugin(progress: Any, task: Any) -> Any:

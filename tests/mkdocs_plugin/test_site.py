@@ -132,3 +132,40 @@ def test_docs_file_in_the_way_of_an_article_is_an_error(kb: KbBuilder) -> None:
     result = run_kbgen("build", cwd=kb.root)
     assert_clean_failure(result)
     assert "docs/basics/good.md is in the way" in result.stderr
+
+
+def test_serve_previews_and_rebuilds_when_an_article_changes(kb: KbBuilder) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kbgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=kb.root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def fetch(path: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as response:
+            return response.read().decode()
+
+    def wait_for(path: str, text: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                page = fetch(path)
+                if text in page:
+                    return page
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"{path} never showed {text!r}")
+
+    try:
+        wait_for("basics/hello/", "How do I say hello?")
+        kb.article("basics/hello.md", "How do I say hello politely?", summary="Wave.", questions=["greeting"])
+        wait_for("basics/hello/", "How do I say hello politely?")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
