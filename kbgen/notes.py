@@ -115,9 +115,16 @@ def _text(record: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
-def make_note(record: dict[str, Any], now: str | None = None) -> Note:
-    """Validate and redact one note from untrusted input (a CLI call or a JSON Lines record)."""
-    from .redact import redact
+def make_note(record: dict[str, Any], now: str | None = None, public_domains: Iterable[str] = ()) -> Note:
+    """Validate and redact one note from untrusted input (a CLI call or a JSON Lines record).
+
+    PUBLIC_DOMAINS: e-mail domains that are the company's own and are kept (support@...).
+    """
+    from functools import partial
+
+    from .redact import redact as redact_all
+
+    redact = partial(redact_all, public_domains=public_domains)
 
     if not isinstance(record, dict):
         raise NoteError("a note must be a JSON object with at least 'question'")

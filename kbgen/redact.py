@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = ["KINDS", "Redaction", "redact"]
@@ -656,26 +656,39 @@ _DETECTORS: tuple[_Detector, ...] = (
 _MAX_PASSES = 4
 
 
-def redact(text: str) -> Redaction:
+def redact(text: str, public_domains: Iterable[str] = ()) -> Redaction:
     """Replace personal data and secrets in ``text`` with typed placeholders.
 
     Called on every piece of note text before it is stored or rendered, so
     it must accept any ``str`` (empty, huge, control characters, unicode)
     without raising.  Text that holds nothing sensitive comes back unchanged.
+    E-mail addresses at ``public_domains`` (the company's own, such as
+    support@ addresses agents give out) are kept.
     """
     if not isinstance(text, str):
         raise TypeError(f"redact() expects str, not {type(text).__name__}")
+    keep = tuple(d.lower().lstrip("@.") for d in public_domains if d)
     kinds: set[str] = set()
     for _ in range(_MAX_PASSES):
         found: set[str] = set()
-        text = _redact_pass(text, found)
+        text = _redact_pass(text, found, keep)
         if not found:
             break
         kinds |= found
     return Redaction(text, tuple(sorted(kinds)))
 
 
-def _redact_pass(text: str, found: set[str]) -> str:
+def _keep_public_email(keep: tuple[str, ...]) -> _Repl:
+    def repl(m: re.Match[str]) -> str | None:
+        domain = m.group(0).rsplit("@", 1)[-1].lower()
+        if any(domain == d or domain.endswith("." + d) for d in keep):
+            return m.group(0)
+        return _ph("email")
+
+    return repl
+
+
+def _redact_pass(text: str, found: set[str], keep: tuple[str, ...] = ()) -> str:
     """Run every detector once, in precedence order; add fired kinds to ``found``."""
     if not text:
         return text
@@ -693,6 +706,12 @@ def _redact_pass(text: str, found: set[str]) -> str:
         if hint_words is not None and hints.isdisjoint(hint_words):
             continue
         if gate is not None and not gate(text):
+            continue
+        if kind == "email" and keep:
+            before = text
+            text = _apply(pattern, text, kind, _keep_public_email(keep), set())
+            if text != before:
+                found.add(kind)
             continue
         text = _apply(pattern, text, kind, repl, found)
     return text

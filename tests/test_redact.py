@@ -215,3 +215,11 @@ def test_never_raises(text: str) -> None:
 def test_non_str_rejected() -> None:
     with pytest.raises(TypeError):
         redact(None)  # type: ignore[arg-type]
+
+
+def test_public_domains_are_kept_others_redacted() -> None:
+    text = "Write to support@cos.example or security@eu.cos.example, not ann@example.com or x@notcos.example"
+    result = redact(text, public_domains=["cos.example"])
+    assert result.text == "Write to support@cos.example or security@eu.cos.example, not [email] or [email]"
+    assert result.kinds == ("email",)
+    assert redact("support@cos.example", public_domains=["cos.example"]).kinds == ()

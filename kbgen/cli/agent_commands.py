@@ -135,10 +135,11 @@ def log_command(
     log = NoteLog(project.gaps_dir)
     searcher = _searcher()
     categories = _categories(project)
+    public_domains = [str(d) for d in project.options.get("public_email_domains") or []]
 
     def build(record: dict[str, Any]) -> Any:
         record.setdefault("agent", default_agent)
-        note = make_note(record)
+        note = make_note(record, public_domains=public_domains)
         if note.category and categories and note.category not in categories:
             raise NoteError(f"category '{note.category}' is not a folder of kb/ (known: {', '.join(sorted(categories))})", key="category")
         result = searcher.ask(note.question, limit=3)

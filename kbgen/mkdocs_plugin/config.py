@@ -32,5 +32,8 @@ class KbgenConfig(Config):
     # Navigation: categories only, so page size stays flat as the knowledge base grows
     nav = opt.Type(bool, default=True)
 
+    # Gap notes: e-mail domains that are the company's own and are not redacted (support@...)
+    public_email_domains = opt.ListOfItems(opt.Type(str), default=[])
+
     # Site search: weight of the customers' phrasings (title is 1000, body text 1)
     search_questions_boost = opt.Type((int, float), default=500)
