@@ -44,9 +44,9 @@ SETTINGS: dict[str, float] = {
     "B": 0.75,
     "K1": 1.2,
     "candidates": 50,
-    "word_budget": 20_000,  # stop adding rare-first query words past this many postings
-    "ngram_budget": 60_000,
-    "body_budget": 20_000,
+    "word_budget": 4_000,  # stop adding rare-first query words past this many postings
+    "ngram_budget": 3_000,
+    "body_budget": 4_000,
     "threshold": 0.70,  # normalized score at or above which a question counts as answered: 92% of
     # correct top-1 answers on CLINC150 train (beyond the phrasings used) + val are above it
 }
