@@ -21,7 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import ROOT, clinc, generate_kb, median, questions  # noqa: E402
 
-KBGEN = [sys.executable, "-m", "kbgen"]
+# The installed console script, as agents run it (python -m would add runpy's start-up).
+_SCRIPT = Path(sys.executable).with_name("kbgen")
+KBGEN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "kbgen"]
 
 
 def run(command: list[str], cwd: Path, stdin: str | None = None) -> float:

@@ -5,7 +5,6 @@ Each command module parses options, calls the library and prints; library errors
 Heavy modules are imported inside the commands, so `kbgen log` and `kbgen ask` start fast.
 """
 
-from __future__ import annotations
 
 import sys
 from typing import Annotated, Optional

@@ -4,7 +4,6 @@ Start-up matters here: only typer is imported at module level; the search engine
 redaction patterns load inside the commands.
 """
 
-from __future__ import annotations
 
 import json
 import os

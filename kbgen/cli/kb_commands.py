@@ -1,6 +1,5 @@
 """Commands about the knowledge base itself: `kbgen check` and `kbgen init`."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -1,6 +1,5 @@
 """Output conventions shared by every command: results on stdout, errors and progress on stderr."""
 
-from __future__ import annotations
 
 import json
 import sys

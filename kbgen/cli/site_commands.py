@@ -1,6 +1,5 @@
 """Commands that make the customers' site: `kbgen build` and `kbgen serve`."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Optional
