@@ -218,35 +218,38 @@ class Searcher:
 
     def _query(self, text: str) -> tuple[list[tuple[str, str, float]], float]:
         """The (field, term, boost) parts for TEXT and its self-score, rare terms first within budgets."""
-        settings, df = self.settings, self.terms.doc_frequency
+        settings = self.settings
         words = list(dict.fromkeys(t.text for t in self.words(text, mode="query")))
         grams = list(dict.fromkeys(t.text for t in self.ngrams(text, mode="query")))
         parts: list[tuple[str, str, float]] = []
         self_score = 0.0
-        used = 0
-        for position, (frequency, word) in enumerate(sorted((df("questions", w) + df("title", w), w) for w in words)):
-            if position >= 2 and used + frequency > settings["word_budget"]:
-                break
-            used += frequency
+        for word in self._rarest(words, ("questions", "title"), settings["word_budget"], keep=2):
             parts.append(("questions", word, settings["questions_boost"]))
             parts.append(("title", word, settings["title_boost"]))
             self_score += self.terms.idf("questions", word) * settings["questions_boost"]
         if settings["body_boost"]:
-            used = 0
-            for frequency, word in sorted((df("body", w), w) for w in words):
-                if used + frequency > settings["body_budget"]:
-                    break
-                used += frequency
+            for word in self._rarest(words, ("body",), settings["body_budget"]):
                 parts.append(("body", word, settings["body_boost"]))
         if settings["ngram_boost"]:
-            used = 0
-            for frequency, gram in sorted((df("ngrams", g), g) for g in grams):
-                if used + frequency > settings["ngram_budget"]:
-                    break
-                used += frequency
+            for gram in self._rarest(grams, ("ngrams",), settings["ngram_budget"]):
                 parts.append(("ngrams", gram, settings["ngram_boost"]))
                 self_score += self.terms.idf("ngrams", gram) * settings["ngram_boost"]
         return parts, self_score
+
+    def _rarest(self, terms: list[str], fields: tuple[str, ...], budget: float, keep: int = 0) -> list[str]:
+        """TERMS, rarest first, while their postings in FIELDS add up to at most BUDGET.
+
+        The KEEP rarest are taken whatever their cost, so no question is left without terms.
+        """
+        df = self.terms.doc_frequency
+        chosen: list[str] = []
+        used = 0
+        for position, (frequency, term) in enumerate(sorted((sum(df(f, t) for f in fields), t) for t in terms)):
+            if position >= keep and used + frequency > budget:
+                break
+            used += frequency
+            chosen.append(term)
+        return chosen
 
     def ask(self, question: str, limit: int = 5) -> Answer:
         """Ranked articles for QUESTION, and whether the best one counts as an answer."""
