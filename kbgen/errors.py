@@ -61,12 +61,3 @@ class KbgenError(Exception):
 
 class ProjectNotFound(KbgenError):
     """No knowledge base (mkdocs.yml with a kb folder) at or above the working folder."""
-
-
-class ValidationFailed(KbgenError):
-    """The knowledge base has errors; carries them so callers can show every one."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        errors = [d for d in diagnostics if d.is_error]
-        super().__init__(f"the knowledge base has {len(errors)} error(s); run `kbgen check` to see them")
-        self.diagnostics = diagnostics

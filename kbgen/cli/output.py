@@ -21,10 +21,6 @@ def print_json_line(data: Any) -> None:
     sys.stdout.flush()
 
 
-def warn(message: str) -> None:
-    typer.echo(f"warning: {message}", err=True)
-
-
 def fail(message: str, code: int = 1) -> NoReturn:
     """Stop the command with MESSAGE on stderr; no traceback."""
     typer.echo(f"error: {message}", err=True)
@@ -36,9 +32,3 @@ def stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-def stdout_console() -> Any:
-    from rich.console import Console
-
-    return Console()
