@@ -59,6 +59,9 @@ class Article:
     updated: date | None = None
     review_by: date | None = None
     owner: str = ""
+    source_notes: list[str] = field(default_factory=list)  # the gap notes a draft came from
+    gap_id: str = ""
+    reviewer: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     body_line: int = 1  # line of the file where the body starts
     front_matter: str = field(default="", repr=False)
@@ -288,6 +291,9 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
     tags = text_list("tags")
     updated = date_value("updated")
     review_by = date_value("review_by")
+    source_notes = text_list("source_notes")
+    gap_id = text_value("gap_id")
+    reviewer = text_value("reviewer")
     extra = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
     for key in extra:
         problem(
@@ -315,6 +321,9 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
         updated=updated,
         review_by=review_by,
         owner=owner,
+        source_notes=source_notes,
+        gap_id=gap_id,
+        reviewer=reviewer,
         extra=extra,
         body_line=body_line,
         front_matter=fm,

@@ -261,6 +261,24 @@ class Searcher:
         answered = bool(hits) and hits[0].score >= self.settings["threshold"]
         return Answer(question, answered, hits)
 
+    def best(self, question: str) -> tuple[Hit | None, bool]:
+        """The best article for QUESTION and whether it answers, without a snippet (for notes in bulk)."""
+        parts, self_score = self._query(question)
+        ranked = self.terms.top(parts, 1) if parts and self_score else []
+        if not ranked:
+            return None, False
+        doc, score = ranked[0]
+        hit = self._hit(score / self_score, self.terms.stored(doc), "")
+        return hit, hit.score >= self.settings["threshold"]
+
+    @property
+    def signature(self) -> str:
+        """Changes whenever an answer could: any indexed file or a ranking setting."""
+        import hashlib
+
+        manifest = (self.project.cache_dir / INDEX_DIR / MANIFEST).read_bytes()
+        return hashlib.sha1(manifest + json.dumps(self.settings, sort_keys=True).encode()).hexdigest()
+
     def _hit(self, score: float, stored: dict[str, Any], question: str) -> Hit:
         return Hit(
             slug=stored["slug"],
@@ -268,7 +286,7 @@ class Searcher:
             category=stored["category"],
             url=self.project.url_for(f"{stored['category']}/{stored['slug']}/"),
             score=score,
-            snippet=_snippet(stored.get("summary") or "", stored.get("passages") or [], question),
+            snippet=_snippet(stored.get("summary") or "", stored.get("passages") or [], question) if question else "",
             audience=stored["audience"],
         )
 
@@ -482,3 +500,18 @@ class IndexStore:
         tmp = self.dir / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps({"version": SCHEMA_VERSION, "files": files}), encoding="utf-8")
         os.replace(tmp, self.dir / MANIFEST)
+
+
+def stem_words(text: str) -> list[str]:
+    """TEXT as the index sees its words: lowercased and stemmed (for clustering notes alike)."""
+    return [token.text for token in _word_analyzer()(text)]
+
+
+_WORDS: Any = None
+
+
+def _word_analyzer() -> Any:
+    global _WORDS
+    if _WORDS is None:
+        _WORDS = _analyzers()[0]
+    return _WORDS

@@ -1,0 +1,201 @@
+"""Commands for editors closing coverage gaps: `kbgen report` and `kbgen draft`."""
+
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import app
+from .output import JsonOption, fail, print_json, stderr_console
+
+SinceOption = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only notes logged on or after DATE (YYYY-MM-DD).")]
+CategoryOption = Annotated[Optional[str], typer.Option("--category", help="Only this category (the note's, else its closest article's).")]
+AsOfOption = Annotated[
+    Optional[str],
+    typer.Option("--as-of", metavar="DATE", help="Report as of DATE instead of today (reproducible reports)."),
+]
+
+
+def _date(value: Optional[str], option: str) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date like 2026-11-01", param_hint=option) from None
+
+
+def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str], quiet: bool) -> tuple[Any, Any, Any, date]:
+    """Load everything and analyse it, with progress on stderr for long logs."""
+    from rich.progress import Progress
+
+    from kbgen.gaps import analyze
+    from kbgen.kb import KnowledgeBase
+    from kbgen.notes import NoteLog, ReadProblem
+    from kbgen.project import Project
+    from kbgen.search import Searcher
+
+    since_date, as_of_date = _date(since, "--since"), _date(as_of, "--as-of")
+    today = as_of_date or date.today()
+    moment = datetime.combine(today, datetime.max.time(), timezone.utc) if as_of_date else datetime.now(timezone.utc)
+    project = Project.find()
+    kb = KnowledgeBase.load(project)
+    if category and category not in kb.categories:
+        fail(f"--category: no category '{category}' in kb/ (known: {', '.join(sorted(kb.categories))})")
+    problems: list[ReadProblem] = []
+    notes = NoteLog(project.gaps_dir).read(problems)
+    for problem in problems:
+        typer.echo(f"warning: {project.relpath(Path(problem.path))}:{problem.line}: {problem.message}", err=True)
+    notes = [n for n in notes if n.when <= moment]
+    searcher = Searcher.open(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True))
+    console = stderr_console()
+    with Progress(console=console, transient=True, disable=quiet or not console.is_terminal) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done, total=total)
+
+        since_moment = datetime.combine(since_date, datetime.min.time(), timezone.utc) if since_date else None
+        coverage = analyze(kb, notes, searcher, as_of=moment, since=since_moment, category=category, progress=step)
+    return project, kb, coverage, today
+
+
+@app.command("report")
+def report_command(
+    json_output: JsonOption = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown for a pull-request comment or CI job summary.")] = False,
+    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Write a self-contained HTML page with charts.")] = None,
+    since: SinceOption = None,
+    category: CategoryOption = None,
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only gaps with at least this many notes.")] = 1,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many gaps and articles to show (JSON lists all).")] = 10,
+    as_of: AsOfOption = None,
+    apply_findability: Annotated[
+        bool,
+        typer.Option("--apply-findability", help="Add the findability phrasings to the articles' questions and mark those notes resolved."),
+    ] = False,
+) -> None:
+    """Coverage: what the knowledge base answers, the ranked gaps to write next, findability fixes.
+
+    Every open note is matched with the same engine as `kbgen ask`. Notes an article already
+    answers are findability fixes (add the customers' words to its questions); the rest are
+    clustered into gaps, ranked by volume, recency and how many agents met them.
+
+    Example: kbgen report --markdown --since 2026-10-01 >> "$GITHUB_STEP_SUMMARY"
+    """
+    from kbgen import report
+
+    project, kb, coverage, today = _coverage(since, category, as_of, json_output or markdown)
+    if apply_findability:
+        _apply_findability(project, coverage)
+        return
+    filters = {"since": since, "category": category, "min_size": min_size}
+    data = report.build(coverage, kb, today, filters, min_size)
+    if html_file is not None:
+        from kbgen.files import atomic_write_text
+
+        try:
+            atomic_write_text(html_file, report.to_html(data, top=max(top, 20)))
+        except OSError as exc:
+            fail(f"--html: cannot write {html_file}: {exc.strerror}")
+        typer.echo(f"Wrote {html_file}", err=True)
+    if json_output:
+        print_json(data)
+    elif markdown:
+        typer.echo(report.to_markdown(data, top=top), nl=False)
+    elif html_file is None:
+        from rich.console import Console
+
+        report.to_terminal(data, Console(), top=top)
+
+
+def _apply_findability(project: Any, coverage: Any) -> None:
+    from kbgen.articles import add_to_list
+    from kbgen.files import atomic_write_text
+    from kbgen.notes import NoteLog
+
+    if not coverage.findable:
+        typer.echo("No findability fixes to apply.")
+        return
+    events = []
+    for entry in coverage.findable:
+        if not entry.path:
+            continue
+        path = project.root / entry.path
+        text = path.read_text(encoding="utf-8")
+        if entry.phrasings:
+            atomic_write_text(path, add_to_list(text, "questions", entry.phrasings, where=entry.path))
+        events += [(note.id, "resolved", {"article": entry.slug, "by": "findability"}) for note in entry.notes]
+        typer.echo(f"{entry.path}: added {len(entry.phrasings)} phrasing{'s' * (len(entry.phrasings) != 1)}; {len(entry.notes)} notes resolved")
+    NoteLog(project.gaps_dir).add_events(events)
+
+
+@app.command("draft")
+def draft_command(
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only gaps with at least this many notes.")] = 3,
+    top: Annotated[Optional[int], typer.Option("--top", min=1, help="Only the N best-ranked gaps.")] = None,
+    json_output: JsonOption = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; change nothing.")] = False,
+) -> None:
+    """Turn the ranked gaps into draft articles in kb/, one per gap, and mark their notes drafted.
+
+    Titles come from the most representative question, questions from the phrasings, the body
+    from the agents' answers (escaped). Running it again adds new notes to the same drafts and
+    never overwrites a body an editor has changed. Drafts pass `kbgen check` and never reach the site.
+
+    Example: kbgen draft --min-size 3 --top 5
+    """
+    from kbgen.drafts import write_drafts
+    from kbgen.notes import NoteLog
+
+    project, kb, coverage, today = _coverage(None, None, None, json_output)
+    notes_by_id = {n.id: n for n in NoteLog(project.gaps_dir).read()}
+    results = write_drafts(kb, coverage, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run)
+    if json_output:
+        print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results]})
+        return
+    if not results:
+        typer.echo(f"No gap has {min_size} or more open notes; nothing to draft.")
+        return
+    verb = "would " if dry_run else ""
+    for r in results:
+        if r.created:
+            typer.echo(f"{verb}create {r.path}  ({len(r.note_ids)} notes, gap {r.gap_id})")
+        else:
+            body = ", body updated" if r.body_updated else ""
+            typer.echo(f"{verb}update {r.path}  (+{len(r.note_ids)} notes{body})")
+    if not dry_run:
+        typer.echo("Next: edit the drafts, then `kbgen promote PATH` in a pull request.", err=True)
+
+
+@app.command("promote")
+def promote_command(
+    draft: Annotated[str, typer.Argument(help="The draft: its path (kb/billing/x.md) or its slug.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who reviewed it (recorded in the front matter).")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Publish a draft and mark the notes it came from resolved by it.
+
+    Sets status: published and updated: today, a review_by six months on when it has none,
+    and the reviewer. Refuses while the draft has errors or still holds kbgen's drafting note.
+
+    Example: kbgen promote kb/billing/student-discount.md --reviewer dana
+    """
+    from kbgen.drafts import find_draft, promote
+    from kbgen.kb import KnowledgeBase
+    from kbgen.project import Project
+
+    kb = KnowledgeBase.load(Project.find())
+    result = promote(kb, find_draft(kb, draft), reviewer=reviewer, dry_run=dry_run)
+    if json_output:
+        print_json({"dry_run": dry_run, "path": result.path, "slug": result.slug, "note_ids": result.note_ids,
+                    "changes": {k: str(v) for k, v in result.changes.items()}})
+        return
+    verb = "Would publish" if dry_run else "Published"
+    typer.echo(f"{verb} {result.path}: {result.title}")
+    typer.echo(f"{'would mark' if dry_run else 'marked'} {len(result.note_ids)} notes resolved")

@@ -1,0 +1,206 @@
+"""Group short texts by meaning, at any scale, the same way every time.
+
+Features: TF-IDF over stemmed words and over character 3- to 5-grams of each word (typos and
+word variants), each block L2-normalised, then reduced to a few hundred dense dimensions with a
+seeded randomized SVD (latent semantic analysis), which also lets near-synonyms meet.
+
+Clustering has two stages, so no step compares every text with every other:
+
+1. Leader pass, in the order given (oldest first): each text joins the closest micro-cluster
+   when it is at least `micro` similar, else starts one. Texts are compared in blocks against the
+   micro-clusters that existed before the block, which keeps it to a few matrix products. Earlier
+   texts never depend on later ones, so adding new texts leaves old micro-clusters as they were.
+2. Average linkage over the micro-clusters' centroids (at most `max_linkage` of them, the
+   largest; the rest join the nearest resulting cluster or stay alone), cut at `merge`
+   similarity.
+
+Nothing here knows about notes or articles: `kbgen.gaps` gives it texts and reads labels back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Chosen on CLINC150 validation queries (benchmarks/gap_quality.py), never on test."""
+
+    char_weight: float = 1.0  # weight of the character n-gram block against the word block
+    dims: int = 80  # most dense dimensions after SVD ...
+    texts_per_dim: int = 12  # ... and at most one per this many texts: small logs need fewer
+    lsa_from: int = 240  # fewer texts than this are compared in the raw TF-IDF space
+    micro: float = 0.80  # similarity to join a micro-cluster in the leader pass
+    merge: float = 0.40  # average-linkage cut, as a similarity, in the reduced space
+    raw_merge: float = 0.20  # the same cut in the raw TF-IDF space (small logs)
+    max_linkage: int = 4_000  # micro-clusters linked exactly; the rest are attached to them
+    block: int = 512  # texts compared at once in the leader pass
+    seed: int = 0
+
+
+def _char_grams(words: list[str]) -> list[str]:
+    grams = []
+    for word in words:
+        padded = f" {word} "
+        for size in (3, 4, 5):
+            grams.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+    return grams
+
+
+def _tfidf(docs: list[list[str]]) -> "object":
+    """Sublinear TF-IDF, rows L2-normalised, as a scipy CSR matrix."""
+    import numpy as np
+    from scipy import sparse
+
+    vocab: dict[str, int] = {}
+    indptr, indices, values = [0], [], []
+    for doc in docs:
+        counts: dict[int, int] = {}
+        for term in doc:
+            column = vocab.setdefault(term, len(vocab))
+            counts[column] = counts.get(column, 0) + 1
+        indices.extend(counts)
+        values.extend(1.0 + math.log(c) for c in counts.values())
+        indptr.append(len(indices))
+    matrix = sparse.csr_matrix(
+        (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(docs), max(len(vocab), 1)),
+    )
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
+    matrix = matrix @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sparse.diags((1 / norms).astype(np.float32)) @ matrix
+
+
+def features(texts: Sequence[str], stem: Callable[[str], list[str]], settings: Settings = Settings()) -> "np.ndarray":
+    """Dense, L2-normalised vectors for TEXTS (one row each); STEM turns a text into word stems."""
+    import numpy as np
+    from scipy import sparse
+
+    words = [stem(text) for text in texts]
+    grams = [_char_grams(_WORD_RE.findall(text.lower())) for text in texts]
+    matrix = sparse.hstack([_tfidf(words), _tfidf(grams) * settings.char_weight]).tocsr()
+    if len(texts) < settings.lsa_from:
+        dense = matrix.toarray()  # too few texts to learn latent topics from
+    else:
+        dims = min(settings.dims, len(texts) // settings.texts_per_dim)
+        dense = _reduce(matrix, dims, settings.seed)
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    norms[norms == 0] = 1
+    return (dense / norms).astype(np.float32)
+
+
+def _reduce(matrix: "object", dims: int, seed: int) -> "np.ndarray":
+    """Project onto the top DIMS singular directions (randomized SVD, seeded: same input, same output)."""
+    import numpy as np
+
+    rows, cols = matrix.shape  # type: ignore[attr-defined]
+    if cols <= dims or rows <= dims:
+        return matrix.toarray()  # type: ignore[attr-defined,no-any-return]
+    rng = np.random.default_rng(seed)
+    probe = rng.standard_normal((cols, dims + 10)).astype(np.float32)
+    basis, _ = np.linalg.qr(matrix @ probe)  # type: ignore[operator]
+    for _ in range(2):  # power iterations sharpen the spectrum of sparse text matrices
+        basis, _ = np.linalg.qr(matrix.T @ basis)  # type: ignore[attr-defined]
+        basis, _ = np.linalg.qr(matrix @ basis)  # type: ignore[operator]
+    small = (matrix.T @ basis).T  # type: ignore[attr-defined]
+    _, _, vt = np.linalg.svd(small, full_matrices=False)
+    return np.asarray(matrix @ vt[:dims].T)  # type: ignore[operator]
+
+
+def cluster(vectors: "np.ndarray", settings: Settings = Settings()) -> list[int]:
+    """A cluster label for each row of VECTORS (rows in the order to process: oldest first)."""
+    import numpy as np
+
+    n = len(vectors)
+    if n == 0:
+        return []
+    if n < settings.lsa_from:
+        settings = replace(settings, merge=settings.raw_merge)
+    micro_of, sums, sizes = _leader(vectors, settings)
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    final = _link(centroids, sizes, settings)
+    return [int(final[m]) for m in micro_of]
+
+
+def _leader(vectors: "np.ndarray", settings: Settings) -> tuple[list[int], "np.ndarray", "np.ndarray"]:
+    import numpy as np
+
+    n, dims = vectors.shape
+    sums = np.zeros((min(n, 1024), dims), dtype=np.float32)
+    normed = np.zeros_like(sums)
+    sizes = np.zeros(len(sums), dtype=np.int64)
+    count = 0
+    micro_of: list[int] = []
+    for start in range(0, n, settings.block):
+        block = vectors[start : start + settings.block]
+        before = count
+        sims = block @ normed[:before].T if before else np.zeros((len(block), 0), dtype=np.float32)
+        for row, vector in enumerate(block):
+            best, best_sim = -1, settings.micro
+            if before:
+                j = int(np.argmax(sims[row]))
+                if sims[row, j] >= best_sim:
+                    best, best_sim = j, float(sims[row, j])
+            if count > before:
+                local = normed[before:count] @ vector
+                j = int(np.argmax(local))
+                if local[j] >= best_sim:
+                    best = before + j
+            if best < 0:
+                if count == len(sums):
+                    sums = np.vstack([sums, np.zeros_like(sums)])
+                    normed = np.vstack([normed, np.zeros_like(normed)])
+                    sizes = np.concatenate([sizes, np.zeros_like(sizes)])
+                best = count
+                count += 1
+            sums[best] += vector
+            sizes[best] += 1
+            if best >= before:  # micro-clusters born in this block are compared with up to date
+                normed[best] = sums[best] / max(float(np.linalg.norm(sums[best])), 1e-12)
+            micro_of.append(best)
+        # centroids of older micro-clusters are refreshed once a block, not after every text
+        touched = np.unique(np.asarray(micro_of[start:], dtype=np.int64))
+        norms = np.maximum(np.linalg.norm(sums[touched], axis=1, keepdims=True), 1e-12)
+        normed[touched] = sums[touched] / norms
+    return micro_of, sums[:count], sizes[:count]
+
+
+def _link(centroids: "np.ndarray", sizes: "np.ndarray", settings: Settings) -> "np.ndarray":
+    """Final label of each micro-cluster: average linkage over the largest, the rest attached."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    m = len(centroids)
+    order = np.lexsort((np.arange(m), -sizes))  # largest first, then oldest
+    linked = np.sort(order[: settings.max_linkage])
+    labels = np.full(m, -1, dtype=np.int64)
+    if len(linked) == 1:
+        labels[linked] = 0
+    else:
+        tree = linkage(centroids[linked].astype(np.float64), method="average", metric="cosine")
+        labels[linked] = fcluster(tree, t=1 - settings.merge, criterion="distance") - 1
+    rest = np.sort(order[settings.max_linkage :])
+    if len(rest):
+        groups = int(labels.max()) + 1
+        group_sums = np.zeros((groups, centroids.shape[1]), dtype=np.float64)
+        np.add.at(group_sums, labels[linked], centroids[linked] * sizes[linked, None])
+        group_sums /= np.maximum(np.linalg.norm(group_sums, axis=1, keepdims=True), 1e-12)
+        sims = centroids[rest] @ group_sums.T
+        best = sims.argmax(axis=1)
+        near = sims[np.arange(len(rest)), best] >= settings.merge
+        labels[rest[near]] = best[near]
+        alone = rest[~near]
+        labels[alone] = groups + np.arange(len(alone))
+    return labels

@@ -1,0 +1,302 @@
+"""Gaps into draft articles (`kbgen draft`), and drafts into published articles (`kbgen promote`).
+
+A draft is an ordinary article file with `status: draft`: `kbgen check` reads it and the site
+leaves it out. It records the gap it came from (`gap_id`) and its notes (`source_notes`).
+Running `draft` again finds the draft through those notes, adds the new phrasings and note ids,
+and rewrites the body only while it is still exactly what kbgen wrote: an editor's words are
+never overwritten.
+
+Note text is untrusted: it was redacted when logged, and here it is escaped, so it can never
+become live HTML or a Markdown link in the draft or, later, on the site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .articles import RESERVED_SLUGS, add_to_list, read_text, render_article, set_front_matter, split_front_matter
+from .errors import KbgenError
+from .files import atomic_write_text
+from .notes import Note, NoteLog
+
+if TYPE_CHECKING:
+    from .articles import Article
+    from .gaps import Coverage, Gap
+    from .kb import KnowledgeBase
+
+MAX_QUESTIONS = 12
+MAX_ANSWERS = 6
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_URL_RE = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
+_STOP = frozenset(
+    "a an the i my me we our you your it its is are am was be do does did can could would should will how what "
+    "why when where which who to of in on for with and or but if so there this that from at by as not no".split()
+)
+
+
+@dataclass
+class DraftResult:
+    """One draft `kbgen draft` wrote or updated."""
+
+    path: str
+    slug: str
+    title: str
+    gap_id: str
+    note_ids: list[str]  # the notes this run added
+    created: bool
+    body_updated: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "slug": self.slug,
+            "title": self.title,
+            "gap_id": self.gap_id,
+            "note_ids": self.note_ids,
+            "action": "created" if self.created else "updated",
+            "body_updated": self.body_updated,
+        }
+
+
+def inert(text: str) -> str:
+    """TEXT as Markdown that renders as the same words and nothing else: no tags, links or markup."""
+    text = " ".join(text.split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # a bare URL would be auto-linked by some renderers: break the scheme so it stays text
+    return _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
+
+
+def plain(text: str, limit: int = 0) -> str:
+    """TEXT as one line of plain words for front matter: angle brackets and link syntax dropped."""
+    text = " ".join(re.sub(r"[<>\[\]`]", "", text).split())
+    text = _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
+    if limit and len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+        text = cut + "…"
+    return text
+
+
+def title_for(question: str) -> str:
+    """A title from a customer's question: one line, capitalised, ending in a question mark."""
+    text = plain(question, 120).rstrip(" .!?…")
+    text = text[:1].upper() + text[1:]
+    return text + "?" if text else "Untitled question"
+
+
+def slug_for(title: str, taken: set[str]) -> str:
+    """A short, unique slug from a title's meaningful words."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    meaningful = [w for w in words if w not in _STOP] or words or ["draft"]
+    base = "-".join(meaningful[:6])[:60].strip("-") or "draft"
+    if base in RESERVED_SLUGS:
+        base += "-article"
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def first_sentences(text: str, limit: int = 200) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    summary = ""
+    for sentence in sentences:
+        if summary and len(summary) + len(sentence) + 1 > limit:
+            break
+        summary = f"{summary} {sentence}".strip()
+    return plain(summary, limit)
+
+
+def render_body(gap_id: str, notes: list[Note]) -> str:
+    """The draft's body from the agents' answers: deduplicated, escaped, newest knowledge last."""
+    from .gaps import _distinct
+
+    answers = _distinct(n.answer for n in notes if n.answer)
+    lines = [
+        f"<!-- Drafted by kbgen from gap {gap_id} ({len(notes)} notes). Rewrite this for customers, then run",
+        "     `kbgen promote` in a pull request. kbgen adds new notes' answers below only while this body",
+        "     is unchanged; once you edit it, it is yours. -->",
+        "",
+    ]
+    if answers:
+        lines += ["## Answer", "", inert(answers[0]), ""]
+    if len(answers) > 1:
+        lines += ["## What agents also told customers", ""]
+        lines += [f"- {inert(a)}" for a in answers[1 : MAX_ANSWERS + 1]]
+        lines.append("")
+    if not answers:
+        lines += ["No agent recorded an answer yet. Write one here.", ""]
+    return "\n".join(lines)
+
+
+def _drafts_by_note(kb: KnowledgeBase) -> dict[str, Article]:
+    found: dict[str, Article] = {}
+    for article in kb.articles:
+        if article.status == "draft":
+            for note_id in article.source_notes:
+                found.setdefault(note_id, article)
+    return found
+
+
+def _category_for(gap: Gap, kb: KnowledgeBase, coverage: Coverage) -> str:
+    if gap.category in kb.categories:
+        return gap.category
+    for note in gap.notes:
+        match = coverage.matches.get(note.id)
+        if match and match.category in kb.categories:
+            return match.category
+    ordered = kb.ordered_categories()
+    if not ordered:
+        raise KbgenError("kb/ has no category folder to put drafts in; create one first (kbgen init makes one)")
+    return ordered[0].name
+
+
+def write_drafts(
+    kb: KnowledgeBase,
+    coverage: Coverage,
+    notes_by_id: dict[str, Note],
+    min_size: int = 3,
+    top: int | None = None,
+    today: date | None = None,
+    dry_run: bool = False,
+) -> list[DraftResult]:
+    """One draft per gap of at least MIN_SIZE open notes (the TOP best ranked), then mark the notes drafted."""
+    project = kb.project
+    today = today or date.today()
+    by_note = _drafts_by_note(kb)
+    taken = {a.slug for a in kb.articles}
+    chosen = [g for g in coverage.gaps if g.size + len(g.drafted) >= min_size and g.notes]
+    if top is not None:
+        chosen = chosen[:top]
+    results: list[DraftResult] = []
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    for gap in chosen:
+        existing = next((by_note[n.id] for n in gap.drafted if n.id in by_note), None)
+        if existing is None and gap.draft:
+            existing = next((a for a in kb.articles if a.rel == gap.draft and a.status == "draft"), None)
+        if existing is None:
+            result = _create(kb, gap, coverage, taken, today, dry_run)
+        else:
+            result = _update(existing, gap, notes_by_id, dry_run)
+        results.append(result)
+        events += [(note_id, "drafted", {"draft": result.path, "gap": gap.id}) for note_id in result.note_ids]
+    if events and not dry_run:
+        NoteLog(project.gaps_dir).add_events(events)
+    return results
+
+
+def _create(kb: KnowledgeBase, gap: Gap, coverage: Coverage, taken: set[str], today: date, dry_run: bool) -> DraftResult:
+    project = kb.project
+    category = _category_for(gap, kb, coverage)
+    title = title_for(gap.title)
+    slug = slug_for(title, taken)
+    taken.add(slug)
+    path = project.kb_dir / category / f"{slug}.md"
+    tags = _common_tags(gap.notes)
+    meta: dict[str, Any] = {
+        "title": title,
+        "status": "draft",
+        "audience": "public",
+        "summary": first_sentences(gap.answers[0]) if gap.answers else "",
+        "questions": [plain(q, 300) for q in gap.phrasings[:MAX_QUESTIONS]],
+        "tags": tags,
+        "updated": today,
+        "gap_id": gap.id,
+        "source_notes": [n.id for n in gap.notes],
+    }
+    if not meta["summary"]:
+        del meta["summary"]
+    if not tags:
+        del meta["tags"]
+    text = render_article(meta, render_body(gap.id, gap.notes))
+    if not dry_run:
+        if path.exists():  # pragma: no cover - slug_for avoids every known slug
+            raise KbgenError(f"{project.relpath(path)} already exists; not overwriting it")
+        atomic_write_text(path, text)
+    return DraftResult(project.relpath(path), slug, title, gap.id, [n.id for n in gap.notes], True, True)
+
+
+def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: bool) -> DraftResult:
+    """Add the gap's new notes to an existing draft, keeping everything an editor wrote."""
+    new_notes = [n for n in gap.notes if n.id not in set(article.source_notes)]
+    text, problems = read_text(article.path, article.rel)
+    if text is None:
+        raise KbgenError(f"{article.rel}: cannot read the draft to update it ({problems[0].message if problems else 'unreadable'})")
+    known = {" ".join(q.lower().split()).rstrip("?!. ") for q in article.questions}
+    room = max(MAX_QUESTIONS - len(article.questions), 0)
+    phrasings = [plain(q, 300) for q in gap.phrasings if " ".join(q.lower().split()).rstrip("?!. ") not in known][:room]
+    updated = add_to_list(text, "questions", phrasings, where=article.rel)
+    updated = add_to_list(updated, "source_notes", [n.id for n in new_notes], where=article.rel)
+    body_updated = False
+    old_notes = [notes_by_id[i] for i in article.source_notes if i in notes_by_id]
+    split = split_front_matter(updated)
+    if split is not None and new_notes:
+        _, body, _ = split
+        gap_id = article.gap_id or gap.id
+        if body.strip() == render_body(gap_id, old_notes).strip():
+            head = updated[: len(updated) - len(body)]
+            updated = head + render_body(gap_id, old_notes + new_notes).rstrip() + "\n"
+            body_updated = True
+    if updated != text and not dry_run:
+        atomic_write_text(article.path, updated)
+    return DraftResult(article.rel, article.slug, article.title, article.gap_id or gap.id, [n.id for n in new_notes], False, body_updated)
+
+
+def _common_tags(notes: list[Note], limit: int = 5) -> list[str]:
+    from collections import Counter
+
+    counts = Counter(t for n in notes for t in dict.fromkeys(n.tags) if re.fullmatch(r"[A-Za-z0-9][\w-]*", t))
+    return [t for t, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+
+
+# --- promote ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Promotion:
+    path: str
+    slug: str
+    title: str
+    note_ids: list[str]
+    changes: dict[str, Any]
+
+
+def find_draft(kb: KnowledgeBase, ref: str) -> Article:
+    """A draft by path (kb/… or relative to kb/) or slug."""
+    wanted = ref.strip().removeprefix("./")
+    for article in kb.articles:
+        rel_to_kb = article.path.relative_to(kb.project.kb_dir).as_posix() if article.path.is_relative_to(kb.project.kb_dir) else ""
+        if wanted in (article.rel, rel_to_kb, article.slug, article.src_uri, article.src_uri.removesuffix(".md")):
+            if article.status != "draft":
+                raise KbgenError(f"{article.rel} is {article.status}, not a draft; only drafts can be promoted")
+            return article
+    raise KbgenError(f"no draft '{ref}' in kb/ (give its path, like kb/billing/my-draft.md, or its slug)")
+
+
+def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date | None = None, dry_run: bool = False) -> Promotion:
+    """Publish ARTICLE and mark its source notes resolved by it."""
+    today = today or date.today()
+    errors = [d for d in kb.diagnostics if d.is_error and d.path == article.rel]
+    if errors:
+        raise KbgenError(f"{article.rel} has errors; fix them first:\n" + "\n".join(f"  {d}" for d in errors))
+    if "Drafted by kbgen from gap" in article.body:
+        raise KbgenError(
+            f"{article.rel}: the body still holds kbgen's drafting note; rewrite the body for customers "
+            "(and remove the <!-- Drafted by kbgen … --> comment) before promoting"
+        )
+    changes: dict[str, Any] = {"status": "published", "updated": today}
+    if not article.review_by or article.review_by <= today:
+        changes["review_by"] = today + timedelta(days=182)
+    if reviewer:
+        changes["reviewer"] = reviewer
+    if not dry_run:
+        text, problems = read_text(article.path, article.rel)
+        if text is None:
+            raise KbgenError(f"{article.rel}: cannot read it ({problems[0].message if problems else 'unreadable'})")
+        atomic_write_text(article.path, set_front_matter(text, changes, where=article.rel))
+        events = [(note_id, "resolved", {"article": article.slug, "by": "promote"}) for note_id in article.source_notes]
+        NoteLog(kb.project.gaps_dir).add_events(events)
+    return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)
+

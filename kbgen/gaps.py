@@ -1,0 +1,400 @@
+"""Coverage and gaps: which logged questions the knowledge base answers, and what to write next.
+
+Every open note is matched with the same engine as `kbgen ask`. A note an article now answers
+is a findability gap: the article exists but the customer's words did not find it, so its
+phrasings should join the article's `questions`. The other open notes are clustered by meaning
+(`kbgen.cluster`) into gaps, ranked by volume, recency and how many agents met them.
+
+A gap's id comes from its earliest note, so a gap keeps its id as notes are added to it.
+Matches are cached per question for the current state of the search index, so a second report
+over a large log does not search again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from .files import atomic_write_text
+from .notes import Note, parse_time
+
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
+    from .search import Searcher
+
+HALF_LIFE_DAYS = 28.0  # a note's weight in the rank halves every four weeks
+MATCH_CACHE = "matches.json"
+CATEGORY_GUESS_SCORE = 0.35  # a gap with no category from agents takes its closest articles' at this score
+
+
+@dataclass
+class Match:
+    """The best article for a note's question now."""
+
+    slug: str
+    title: str
+    category: str
+    url: str
+    score: float
+    answered: bool
+    audience: str = "public"
+
+
+@dataclass
+class Gap:
+    """Open notes that ask the same unanswered thing."""
+
+    id: str
+    notes: list[Note]
+    title: str  # the most representative question
+    category: str
+    score: float
+    rank: int = 0
+    drafted: list[Note] = field(default_factory=list)  # notes of this gap already in a draft
+    draft: str = ""  # that draft's path, when there is one
+
+    @property
+    def size(self) -> int:
+        return len(self.notes)
+
+    @property
+    def first_seen(self) -> str:
+        return min(n.time for n in self.notes)
+
+    @property
+    def last_seen(self) -> str:
+        return max(n.time for n in self.notes)
+
+    @property
+    def agents(self) -> list[str]:
+        return sorted({n.agent for n in self.notes if n.agent})
+
+    @property
+    def channels(self) -> list[str]:
+        return sorted({n.channel for n in self.notes if n.channel})
+
+    @property
+    def phrasings(self) -> list[str]:
+        return _distinct(n.question for n in self.notes)
+
+    @property
+    def answers(self) -> list[str]:
+        return _distinct(n.answer for n in self.notes if n.answer)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rank": self.rank,
+            "score": round(self.score, 3),
+            "title": self.title,
+            "category": self.category,
+            "size": self.size,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "agents": self.agents,
+            "channels": self.channels,
+            "phrasings": self.phrasings,
+            "answers": self.answers,
+            "note_ids": [n.id for n in self.notes],
+            "draft": self.draft or None,
+            "drafted_note_ids": [n.id for n in self.drafted],
+        }
+
+
+@dataclass
+class Findable:
+    """An article that already answers open notes: add their phrasings to its `questions`."""
+
+    slug: str
+    title: str
+    category: str
+    url: str
+    path: str
+    notes: list[Note]
+    phrasings: list[str]  # the notes' questions not yet among the article's phrasings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "category": self.category,
+            "url": self.url,
+            "path": self.path,
+            "size": len(self.notes),
+            "phrasings": self.phrasings,
+            "note_ids": [n.id for n in self.notes],
+        }
+
+
+@dataclass
+class Coverage:
+    """The notes in scope, how each open one is covered, and the gaps they form."""
+
+    as_of: datetime
+    notes: list[Note]
+    gaps: list[Gap]
+    findable: list[Findable]
+    matches: dict[str, Match] = field(default_factory=dict)  # by note id
+
+    @property
+    def open_notes(self) -> list[Note]:
+        return [n for n in self.notes if n.state == "open"]
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    """TEXTS without repeats that differ only in case, spacing or end punctuation, first kept."""
+    seen: set[str] = set()
+    kept = []
+    for text in texts:
+        key = " ".join(text.lower().split()).rstrip("?!. ")
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return kept
+
+
+def gap_id(first_note_id: str) -> str:
+    return "gap-" + hashlib.sha1(first_note_id.encode("utf-8")).hexdigest()[:8]
+
+
+class Matcher:
+    """`Searcher.best` for many questions, cached on disk for the index's current state."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self.path = searcher.project.cache_dir / MATCH_CACHE
+        self.signature = searcher.signature
+        self.cache: dict[str, list[Any]] = {}
+        self.dirty = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("signature") == self.signature and isinstance(data.get("matches"), dict):
+                self.cache = data["matches"]
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def match(self, question: str) -> Match | None:
+        found = self.cache.get(question)
+        if found is None:
+            hit, answered = self.searcher.best(question)
+            found = [] if hit is None else [hit.slug, hit.title, hit.category, hit.url, round(hit.score, 4), answered, hit.audience]
+            self.cache[question] = found
+            self.dirty = True
+        return Match(*found) if found else None
+
+    def save(self) -> None:
+        if self.dirty:
+            payload = json.dumps({"signature": self.signature, "matches": self.cache}, ensure_ascii=False)
+            atomic_write_text(self.path, payload)
+            self.dirty = False
+
+
+def note_category(note: Note, match: Match | None) -> str:
+    """The note's category as the agent gave it, else that of the closest article."""
+    return note.category or (match.category if match and match.score >= CATEGORY_GUESS_SCORE else "")
+
+
+def analyze(
+    kb: KnowledgeBase,
+    notes: list[Note],
+    searcher: Searcher,
+    as_of: datetime | None = None,
+    since: datetime | None = None,
+    category: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Coverage:
+    """Match the open notes, cluster the unanswered ones into ranked gaps."""
+    from . import cluster
+    from .search import stem_words
+
+    as_of = as_of or datetime.now(timezone.utc)
+    step = progress or (lambda label, done, total: None)
+    notes = [n for n in notes if since is None or n.when >= since]
+    matcher = Matcher(searcher)
+    matches: dict[str, Match] = {}
+    open_notes = [n for n in notes if n.state == "open"]
+    for number, note in enumerate(open_notes, 1):
+        found = matcher.match(note.question)
+        if found is not None:
+            matches[note.id] = found
+        if number % 500 == 0 or number == len(open_notes):
+            step("Matching notes", number, len(open_notes))
+    matcher.save()
+    if category:
+        notes = [n for n in notes if note_category(n, matches.get(n.id)) == category]
+        open_notes = [n for n in notes if n.state == "open"]
+
+    articles = kb.by_slug()
+    findable: dict[str, list[Note]] = {}
+    unanswered: list[Note] = []
+    for note in open_notes:
+        found = matches.get(note.id)
+        if found is not None and found.answered:
+            findable.setdefault(found.slug, []).append(note)
+        else:
+            unanswered.append(note)
+
+    # Drafted notes are clustered too, so that new notes on a drafted topic join its gap (and the
+    # gap keeps its id); a gap with no open notes left is a draft waiting, not an open gap.
+    drafted = [n for n in notes if n.state == "drafted"]
+    pool = sorted(unanswered + drafted, key=lambda n: (n.time, n.id))
+    gaps: list[Gap] = []
+    if pool:
+        step("Clustering", 0, 1)
+        vectors = cluster.features([n.question for n in pool], stem_words)
+        labels = cluster.cluster(vectors)
+        members: dict[int, list[int]] = {}
+        for row, label in enumerate(labels):
+            members.setdefault(label, []).append(row)
+        for rows in members.values():
+            if any(pool[r].state == "open" for r in rows):
+                gaps.append(_gap([pool[r] for r in rows], vectors[rows], matches, as_of))
+        step("Clustering", 1, 1)
+    gaps.sort(key=lambda g: (-g.score, -g.size, g.id))
+    for rank, gap in enumerate(gaps, 1):
+        gap.rank = rank
+
+    entries = []
+    for slug, group in findable.items():
+        first = matches[group[0].id]
+        article = articles.get(slug)
+        known = {" ".join(q.lower().split()).rstrip("?!. ") for q in (article.questions if article else [])}
+        phrasings = [q for q in _distinct(n.question for n in group) if " ".join(q.lower().split()).rstrip("?!. ") not in known]
+        entries.append(
+            Findable(slug, first.title, first.category, first.url, article.rel if article else "", group, phrasings)
+        )
+    entries.sort(key=lambda e: (-len(e.notes), e.slug))
+    return Coverage(as_of, notes, gaps, entries, matches)
+
+
+def _gap(members: list[Note], vectors: Any, matches: dict[str, Match], as_of: datetime) -> Gap:
+    """A gap from one cluster (members oldest first): its open notes, and any drafted ones."""
+    import numpy as np
+
+    open_notes = [n for n in members if n.state == "open"]
+    drafted = [n for n in members if n.state != "open"]
+    # the title: among the five questions closest to the gap's centre, the most concise one that
+    # still says something (three words or more), so it reads like a heading
+    closeness = vectors @ vectors.mean(axis=0)
+    near = [int(i) for i in np.argsort(-closeness, kind="stable")[:5]]
+    words = [len(members[i].question.split()) for i in near]
+    closest = min(range(len(near)), key=lambda k: (words[k] < 3, words[k], k))
+    closest = near[closest]
+    given = Counter(n.category for n in members if n.category)
+    guessed = given or Counter(
+        m.category for n in members if (m := matches.get(n.id)) is not None and m.score >= CATEGORY_GUESS_SCORE
+    )
+    category = min(guessed.items(), key=lambda item: (-item[1], item[0]))[0] if guessed else ""
+    drafts = Counter(str(e.get("draft")) for n in drafted for e in n.events[-1:] if e.get("draft"))
+    return Gap(
+        gap_id(members[0].id),
+        open_notes,
+        members[closest].question,
+        category,
+        rank_score(open_notes, as_of),
+        drafted=drafted,
+        draft=min(drafts.items(), key=lambda item: (-item[1], item[0]))[0] if drafts else "",
+    )
+
+
+def rank_score(notes: list[Note], as_of: datetime) -> float:
+    """Recent volume (each note halves in weight every four weeks) times how widely it was met."""
+    weight = sum(0.5 ** (max((as_of - n.when).total_seconds(), 0) / 86400 / HALF_LIFE_DAYS) for n in notes)
+    agents = len({n.agent for n in notes if n.agent}) or 1
+    return weight * (1 + math.log2(agents))
+
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+
+def iso_week(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_between(first: datetime, last: datetime) -> list[str]:
+    weeks, day = [], first - timedelta(days=first.weekday())
+    while day <= last:
+        weeks.append(iso_week(day))
+        day += timedelta(days=7)
+    return weeks
+
+
+def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1) -> dict[str, Any]:
+    """The headline figures, overall and by category."""
+    notes = coverage.notes
+    stale = stale_articles(kb, today)
+    drafts = [a for a in kb.articles if a.status == "draft"]
+    gaps = [g for g in coverage.gaps if g.size >= min_size]
+    per_week = Counter(iso_week(n.when) for n in notes)
+    weeks = weeks_between(min(n.when for n in notes), coverage.as_of) if notes else []
+    series = [{"week": w, "notes": per_week.get(w, 0)} for w in weeks]
+    answered = sum(1 for n in notes if n.answered)
+
+    categories: dict[str, dict[str, Any]] = {}
+
+    def row(name: str) -> dict[str, Any]:
+        return categories.setdefault(
+            name or "(none)",
+            {"notes": 0, "answered_when_logged": 0, "open_gaps": 0, "gap_notes": 0, "findability_notes": 0, "stale": 0, "drafts": 0},
+        )
+
+    for note in notes:
+        r = row(note_category(note, coverage.matches.get(note.id)))
+        r["notes"] += 1
+        r["answered_when_logged"] += int(note.answered)
+    for gap in gaps:
+        r = row(gap.category)
+        r["open_gaps"] += 1
+        r["gap_notes"] += gap.size
+    for entry in coverage.findable:
+        row(entry.category)["findability_notes"] += len(entry.notes)
+    for article in stale:
+        row(article.category)["stale"] += 1
+    for article in drafts:
+        row(article.category)["drafts"] += 1
+    for r in categories.values():
+        r["answered_share"] = round(r["answered_when_logged"] / r["notes"], 3) if r["notes"] else None
+
+    return {
+        "notes": len(notes),
+        "open_notes": len(coverage.open_notes),
+        "answered_when_logged": answered,
+        "answered_share": round(answered / len(notes), 3) if notes else None,
+        "findability_notes": sum(len(e.notes) for e in coverage.findable),
+        "open_gaps": len(gaps),
+        "gap_notes": sum(g.size for g in gaps),
+        "notes_per_week": round(statistics.mean(s["notes"] for s in series), 1) if series else 0,
+        "weekly": series,
+        "median_days_to_article": median_days_to_article(notes),
+        "stale_articles": len(stale),
+        "drafts_waiting": len(drafts),
+        "by_category": dict(sorted(categories.items())),
+    }
+
+
+def median_days_to_article(notes: list[Note]) -> float | None:
+    """Median days from a topic's first note to the article that resolved it (from resolved events)."""
+    first_note: dict[str, datetime] = {}
+    resolved_at: dict[str, datetime] = {}
+    for note in notes:
+        for event in note.events:
+            if event.get("event") == "resolved" and event.get("article"):
+                article = str(event["article"])
+                when = parse_time(str(event.get("time", note.time)))
+                first_note[article] = min(first_note.get(article, note.when), note.when)
+                resolved_at[article] = min(resolved_at.get(article, when), when)
+    days = [(resolved_at[a] - first_note[a]).total_seconds() / 86400 for a in resolved_at]
+    return round(statistics.median(days), 1) if days else None
+
+
+def stale_articles(kb: KnowledgeBase, today: date) -> list[Any]:
+    found = [a for a in kb.articles if a.status == "published" and a.review_by and a.review_by < today]
+    return sorted(found, key=lambda a: (a.review_by, a.slug))

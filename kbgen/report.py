@@ -1,0 +1,320 @@
+"""`kbgen report`: the coverage report as data, and its renderings (Markdown, HTML, terminal).
+
+`build` turns a `gaps.Coverage` into one plain dictionary; every rendering reads only that, so
+the JSON, the pull-request comment and the charts always tell the same story. Note text is
+untrusted: Markdown escapes it and HTML goes through `html.escape`, so a question can never
+become a live link, tag or script.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import Any
+
+from .gaps import Coverage, kpis, stale_articles
+from .kb import KnowledgeBase
+
+
+def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str, Any], min_size: int = 1) -> dict[str, Any]:
+    """The whole report as JSON-ready data."""
+    gaps = [g for g in coverage.gaps if g.size >= min_size]
+    drafts = [a for a in kb.articles if a.status == "draft"]
+    return {
+        "as_of": today.isoformat(),
+        "filters": filters,
+        "kpis": kpis(coverage, kb, today, min_size),
+        "gaps": [g.to_dict() for g in gaps],
+        "findability": [e.to_dict() for e in coverage.findable],
+        "stale": [
+            {
+                "slug": a.slug,
+                "title": a.title,
+                "category": a.category,
+                "review_by": a.review_by.isoformat(),
+                "days_overdue": (today - a.review_by).days,
+                "owner": a.owner,
+                "path": a.rel,
+            }
+            for a in stale_articles(kb, today)
+        ],
+        "drafts": [
+            {
+                "slug": a.slug,
+                "title": a.title,
+                "category": a.category,
+                "path": a.rel,
+                "gap_id": a.gap_id,
+                "notes": len(a.source_notes),
+            }
+            for a in sorted(drafts, key=lambda a: a.rel)
+        ],
+    }
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _days(value: float | None) -> str:
+    return "–" if value is None else f"{value:g} days"
+
+
+def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
+    k = report["kpis"]
+    return [
+        ("Questions logged", f"{k['notes']:,}"),
+        ("Already answered when logged", _share(k["answered_share"])),
+        ("Open notes", f"{k['open_notes']:,}"),
+        ("Answered now, not found (findability)", f"{k['findability_notes']:,}"),
+        ("Open gaps", f"{k['open_gaps']:,} ({k['gap_notes']:,} notes)"),
+        ("Notes per week", f"{k['notes_per_week']:g}"),
+        ("Median time from first note to article", _days(k["median_days_to_article"])),
+        ("Articles past review date", f"{k['stale_articles']:,}"),
+        ("Drafts waiting", f"{k['drafts_waiting']:,}"),
+    ]
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def md(text: str) -> str:
+    """Untrusted text as inert Markdown: specials escaped, one line, and no auto-linked URLs."""
+    text = " ".join(str(text).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"(?i)\b(https?|ftp|www)(:|\.)", lambda m: m.group(1) + "\u200b" + m.group(2), text)
+
+
+def to_markdown(report: dict[str, Any], top: int = 20) -> str:
+    """A report that fits a pull-request comment or a CI job summary."""
+    out = [f"## Help center coverage, {report['as_of']}", ""]
+    filters = ", ".join(f"{k} {v}" for k, v in report["filters"].items() if v not in (None, "", 1))
+    if filters:
+        out += [f"Filtered: {md(filters)}", ""]
+    out += ["| | |", "| --- | ---: |"]
+    out += [f"| {name} | {value} |" for name, value in headline(report)]
+    out.append("")
+
+    gaps = report["gaps"]
+    out += [f"### Top gaps ({len(gaps)})", ""]
+    if gaps:
+        out += ["| # | Question | Notes | Agents | Last seen | Category | Gap |", "| ---: | --- | ---: | ---: | --- | --- | --- |"]
+        for g in gaps[:top]:
+            out.append(
+                f"| {g['rank']} | {md(g['title'])} | {g['size']} | {len(g['agents'])} | {g['last_seen'][:10]} "
+                f"| {md(g['category']) or '–'} | `{g['id']}` |"
+            )
+        if len(gaps) > top:
+            out.append(f"\n…and {len(gaps) - top} more (`kbgen report --json` lists all).")
+    else:
+        out.append("No open gaps.")
+    out.append("")
+
+    found = report["findability"]
+    out += [f"### Findability: answered, but not in the customers' words ({len(found)})", ""]
+    if found:
+        out.append("Add these phrasings to the article's `questions` (`kbgen report --apply-findability` does it):")
+        out.append("")
+        for entry in found[:top]:
+            out.append(f"- **{md(entry['title'])}** (`{entry['slug']}`, {_count(entry['size'], 'note')})")
+            out += [f"  - {md(p)}" for p in entry["phrasings"][:8]] or ["  - (its phrasings already cover these notes)"]
+    else:
+        out.append("None.")
+    out.append("")
+
+    out += [f"### Articles past their review date ({len(report['stale'])})", ""]
+    out += [f"- {md(s['title'])} (`{s['path']}`): review by {s['review_by']}, {s['days_overdue']} days over" for s in report["stale"]] or ["None."]
+    out.append("")
+    out += [f"### Drafts waiting ({len(report['drafts'])})", ""]
+    out += [f"- {md(d['title'])} (`{d['path']}`)" for d in report["drafts"]] or ["None."]
+    return "\n".join(out) + "\n"
+
+
+# --- HTML with charts -------------------------------------------------------------------------
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _bar_chart(title: str, labels: list[str], values: list[int], chart_id: str) -> str:
+    """Vertical bars as inline SVG (no script, no network): one bar a label."""
+    width, height, pad = 720, 220, 30
+    top = max(values, default=0) or 1
+    step = (width - 2 * pad) / max(len(values), 1)
+    bars = []
+    for i, (label, value) in enumerate(zip(labels, values)):
+        h = (height - 2 * pad) * value / top
+        x = pad + i * step
+        bars.append(
+            f'<g class="bar"><title>{_e(label)}: {value}</title>'
+            f'<rect x="{x + 2:.1f}" y="{height - pad - h:.1f}" width="{max(step - 4, 1):.1f}" height="{h:.1f}"></rect>'
+            f'<text class="value" x="{x + step / 2:.1f}" y="{height - pad - h - 4:.1f}">{value}</text>'
+            f'<text class="label" x="{x + step / 2:.1f}" y="{height - pad + 14:.1f}">{_e(label[-3:])}</text></g>'
+        )
+    return (
+        f'<figure class="chart" id="{chart_id}"><figcaption>{_e(title)}</figcaption>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}">'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}"></line>{"".join(bars)}</svg></figure>'
+    )
+
+
+def _stacked_rows(title: str, rows: list[tuple[str, list[int]]], parts: list[str], chart_id: str) -> str:
+    """Horizontal stacked bars as inline SVG: one row a label, one colour a part."""
+    width, row_h, label_w = 720, 26, 200
+    height = row_h * len(rows) + 30
+    top = max((sum(v) for _, v in rows), default=0) or 1
+    body = []
+    for i, (label, values) in enumerate(rows):
+        y = 24 + i * row_h
+        x = float(label_w)
+        body.append(f'<text class="row-label" x="{label_w - 8}" y="{y + 15}">{_e(label)}</text>')
+        for part, value in zip(parts, values):
+            w = (width - label_w - 40) * value / top
+            if value:
+                body.append(
+                    f'<rect class="part-{_e(part)}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}">'
+                    f"<title>{_e(label)}: {value} {_e(part)}</title></rect>"
+                )
+            x += w
+        body.append(f'<text class="value" x="{x + 6:.1f}" y="{y + 15}">{sum(values)}</text>')
+    legend = "".join(f'<span class="key part-{_e(p)}"></span>{_e(p)} ' for p in parts)
+    return (
+        f'<figure class="chart" id="{chart_id}"><figcaption>{_e(title)}<span class="legend">{legend}</span></figcaption>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}">{"".join(body)}</svg></figure>'
+    )
+
+
+_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+main{max-width:980px;margin:0 auto;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px}
+.muted{color:#59636e}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px;margin:16px 0}
+.kpi{background:#fff;border:1px solid #d1d9e0;border-radius:8px;padding:12px}
+.kpi b{display:block;font-size:22px}
+.chart{background:#fff;border:1px solid #d1d9e0;border-radius:8px;margin:16px 0;padding:12px}
+.chart figcaption{font-weight:600;margin-bottom:6px}
+.chart svg{width:100%;height:auto;display:block}
+.chart rect{fill:#4051b5}.chart line{stroke:#8c959f}
+.chart text{font-size:11px;fill:#59636e;text-anchor:middle}
+.chart text.row-label{text-anchor:end;font-size:12px;fill:#1f2328}.chart text.value{text-anchor:start}
+.chart .bar text.value{text-anchor:middle}
+rect.part-answered{fill:#2da44e}rect.part-findability{fill:#d4a72c}rect.part-gaps{fill:#cf222e}
+.legend{font-weight:400;margin-left:12px;font-size:13px}
+.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
+.key.part-answered{background:#2da44e}.key.part-findability{background:#d4a72c}.key.part-gaps{background:#cf222e}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d1d9e0}
+th,td{padding:6px 8px;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
+td.n{text-align:right}code{font-size:13px}
+details{margin:2px 0}summary{cursor:pointer}
+"""
+
+
+def to_html(report: dict[str, Any], top: int = 20) -> str:
+    """One self-contained page: KPIs, three charts, the ranked gaps and the lists."""
+    k = report["kpis"]
+    kpi_cards = "".join(f'<div class="kpi"><span class="muted">{_e(n)}</span><b>{_e(v)}</b></div>' for n, v in headline(report))
+    weekly = _bar_chart("Notes logged per week", [w["week"] for w in k["weekly"]], [w["notes"] for w in k["weekly"]], "chart-weekly")
+    cats = [(name, [r["answered_when_logged"], r["findability_notes"], r["gap_notes"]]) for name, r in k["by_category"].items()]
+    coverage = _stacked_rows("Coverage by category (notes)", cats, ["answered", "findability", "gaps"], "chart-coverage")
+    gaps = report["gaps"]
+    top_gaps = _stacked_rows(
+        "Top gaps (notes)", [(g["title"][:32] + ("…" if len(g["title"]) > 32 else ""), [g["size"]]) for g in gaps[:10]], ["gaps"], "chart-gaps"
+    )
+    gap_rows = "".join(
+        f"<tr><td class=n>{g['rank']}</td><td><details><summary>{_e(g['title'])}</summary><ul>"
+        + "".join(f"<li>{_e(p)}</li>" for p in g["phrasings"][:12])
+        + "</ul>"
+        + (f"<p class=muted>Agents answered: {_e(g['answers'][0])}</p>" if g["answers"] else "")
+        + f"</details></td><td class=n>{g['size']}</td><td class=n>{len(g['agents'])}</td><td>{_e(g['last_seen'][:10])}</td>"
+        f"<td>{_e(g['category'] or '–')}</td><td><code>{_e(g['id'])}</code></td></tr>"
+        for g in gaps[:top]
+    )
+    more = f"<p class=muted>…and {len(gaps) - top} more (kbgen report --json lists all).</p>" if len(gaps) > top else ""
+    find_rows = "".join(
+        f"<tr><td><a href=\"{_e(f['url'])}\">{_e(f['title'])}</a><br><code>{_e(f['slug'])}</code></td><td class=n>{f['size']}</td>"
+        f"<td><ul>{''.join(f'<li>{_e(p)}</li>' for p in f['phrasings'][:8])}</ul></td></tr>"
+        for f in report["findability"]
+    )
+    stale_rows = "".join(
+        f"<tr><td>{_e(s['title'])}</td><td><code>{_e(s['path'])}</code></td><td>{_e(s['review_by'])}</td><td class=n>{s['days_overdue']}</td></tr>"
+        for s in report["stale"]
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>Help center coverage, {_e(report['as_of'])}</title><style>{_CSS}</style></head>
+<body><main>
+<h1>Help center coverage</h1><p class="muted">As of {_e(report['as_of'])}. Made by <code>kbgen report</code>.</p>
+<section class="kpis">{kpi_cards}</section>
+{weekly}{coverage}
+<h2>Top gaps ({len(gaps)})</h2>{top_gaps}
+<table><thead><tr><th>#</th><th>Question (click for phrasings)</th><th>Notes</th><th>Agents</th><th>Last seen</th><th>Category</th><th>Gap</th></tr></thead>
+<tbody>{gap_rows or '<tr><td colspan=7>No open gaps.</td></tr>'}</tbody></table>{more}
+<h2>Findability ({len(report['findability'])})</h2>
+<p class="muted">Articles that answer these questions, which customers asked in other words: add the phrasings to the article's <code>questions</code>.</p>
+<table><thead><tr><th>Article</th><th>Notes</th><th>Phrasings to add</th></tr></thead>
+<tbody>{find_rows or '<tr><td colspan=3>None.</td></tr>'}</tbody></table>
+<h2>Past their review date ({len(report['stale'])})</h2>
+<table><thead><tr><th>Article</th><th>File</th><th>Review by</th><th>Days over</th></tr></thead>
+<tbody>{stale_rows or '<tr><td colspan=4>None.</td></tr>'}</tbody></table>
+</main></body></html>
+"""
+
+
+# --- terminal ---------------------------------------------------------------------------------
+
+
+def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
+    """The rich view: headline figures, a weekly sparkline, the top gaps and findability."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    figures = Table.grid(padding=(0, 2))
+    figures.add_column(style="dim")
+    figures.add_column(justify="right", style="bold")
+    for name, value in headline(report):
+        figures.add_row(name, value)
+    weekly = report["kpis"]["weekly"]
+    if weekly:
+        peak = max(w["notes"] for w in weekly) or 1
+        blocks = "▁▂▃▄▅▆▇█"
+        spark = "".join(blocks[min(len(blocks) - 1, round(w["notes"] / peak * (len(blocks) - 1)))] for w in weekly)
+        figures.add_row("Weekly notes", Text(f"{spark}  {weekly[0]['week']} → {weekly[-1]['week']}", style="cyan"))
+    console.print(Panel(figures, title=f"Help center coverage, {report['as_of']}", expand=False))
+
+    gaps = report["gaps"]
+    table = Table(title=f"Top gaps ({len(gaps)})", title_justify="left", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("Question", ratio=1, min_width=30)
+    table.add_column("Notes", justify="right")
+    table.add_column("Agents", justify="right")
+    table.add_column("Last seen", no_wrap=True)
+    table.add_column("Category", no_wrap=True, max_width=20)
+    table.add_column("Gap", no_wrap=True)
+    for g in gaps[:top]:
+        table.add_row(str(g["rank"]), Text(g["title"]), str(g["size"]), str(len(g["agents"])), g["last_seen"][:10], Text(g["category"] or "–"), g["id"])
+    console.print(table)
+    if len(gaps) > top:
+        console.print(f"[dim]…and {len(gaps) - top} more: --top N, or --json for all.[/dim]")
+
+    if report["findability"]:
+        found = Table(title="Findability: add these phrasings to the article's questions", title_justify="left")
+        found.add_column("Article")
+        found.add_column("Notes", justify="right")
+        found.add_column("Phrasings")
+        for entry in report["findability"][:top]:
+            found.add_row(Text(f"{entry['title']}\n{entry['slug']}"), str(entry["size"]), Text("\n".join(entry["phrasings"][:4])))
+        console.print(found)
+        console.print("[dim]kbgen report --apply-findability adds them and marks those notes resolved.[/dim]")
+    if report["stale"]:
+        console.print("Past their review date: " + ", ".join(s["path"] for s in report["stale"]))
