@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTIONS = 12
 MAX_ANSWERS = 6
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")  # what Python-Markdown (mkdocs) unescapes
 _URL_RE = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
 _STOP = frozenset(
     "a an the i my me we our you your it its is are am was be do does did can could would should will how what "
@@ -64,7 +64,7 @@ class DraftResult:
 def inert(text: str) -> str:
     """TEXT as Markdown that renders as the same words and nothing else: no tags, links or markup."""
     text = " ".join(text.split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
     # a bare URL would be auto-linked by some renderers: break the scheme so it stays text
     return _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
 

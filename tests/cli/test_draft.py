@@ -1,0 +1,134 @@
+"""`kbgen draft` and `kbgen promote` through the real CLI, on the golden report case."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MKDOCS_YML, assert_clean_failure, run_kbgen
+
+CASE = Path(__file__).resolve().parent.parent / "report_cases" / "basic"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "help"
+    shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected.*", ".kbgen-cache"))
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# Help\n\n<!-- kbgen:categories -->\n", encoding="utf-8")
+    return root
+
+
+def _draft(root: Path, *args: str) -> list[dict]:
+    result = run_kbgen("draft", "--json", *args, cwd=root)
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout)["drafts"]
+
+
+def _log(root: Path, *notes: dict) -> None:
+    with (root / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        for note in notes:
+            handle.write(json.dumps({"type": "note", "time": "2026-10-24T10:00:00Z", "answered": False, **note}) + "\n")
+
+
+def _open_note_ids(root: Path) -> set[str]:
+    report = json.loads(run_kbgen("report", "--json", cwd=root).stdout)
+    return {i for g in report["gaps"] for i in g["note_ids"]} | {i for f in report["findability"] for i in f["note_ids"]}
+
+
+def test_draft_writes_one_valid_draft_per_big_gap_and_marks_its_notes(project: Path) -> None:
+    drafts = _draft(project)  # default --min-size 3
+    assert [(d["action"], len(d["note_ids"])) for d in drafts] == [("created", 4), ("created", 3)]
+    euros = project / drafts[0]["path"]
+    assert drafts[0]["path"].startswith("kb/billing/")
+    text = euros.read_text(encoding="utf-8")
+    assert "status: draft" in text and f"gap_id: {drafts[0]['gap_id']}" in text
+    for note_id in ("N04", "N05", "N06", "N07"):
+        assert f"  - {note_id}\n" in text
+    assert "  - pay invoice in euros instead of dollars?\n" in text  # phrasings become questions
+    assert "We bill in USD." in text  # the agents' answers make the body
+    assert run_kbgen("check", cwd=project).code == 0
+    assert not {"N04", "N05", "N06", "N07", "N08", "N09", "N10"} & _open_note_ids(project)
+    assert _draft(project) == []  # nothing new: nothing written
+
+
+def test_note_text_in_a_draft_is_inert(project: Path) -> None:
+    import markdown
+
+    _draft(project)
+    text = next((project / "kb" / "billing").glob("*euros*.md")).read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1]
+    rendered = markdown.markdown(body)
+    assert "<script" not in rendered and "<a " not in rendered
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered and "[click]" in rendered
+    assert "\\" not in rendered  # escapes are Python-Markdown's own: no stray backslashes
+
+
+def test_running_again_adds_new_notes_to_the_same_draft(project: Path) -> None:
+    (first, _) = _draft(project)
+    _log(project, {"id": "N20", "question": "are euro invoices possible yet?", "answer": "Euro invoices arrive in December."})
+    again = next(d for d in _draft(project, "--min-size", "1") if d["path"] == first["path"])
+    assert again["path"] == first["path"] and again["action"] == "updated" and again["note_ids"] == ["N20"]
+    assert again["gap_id"] == first["gap_id"] and again["body_updated"]
+    text = (project / first["path"]).read_text(encoding="utf-8")
+    assert "  - N20\n" in text and "  - are euro invoices possible yet?\n" in text
+    assert "Euro invoices arrive in December." in text
+    assert len(list((project / "kb" / "billing").glob("*euro*.md"))) == 1
+
+
+def test_an_editors_body_is_never_overwritten(project: Path) -> None:
+    (first, _) = _draft(project)
+    path = project / first["path"]
+    head, _, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(head + "\n---\nWe invoice in US dollars. Euro invoicing is coming.\n", encoding="utf-8")
+    _log(project, {"id": "N21", "question": "invoice in EUR?", "answer": "Soon, maybe."})
+    again = next(d for d in _draft(project, "--min-size", "1") if d["path"] == first["path"])
+    assert again["note_ids"] == ["N21"] and not again["body_updated"]
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n---\nWe invoice in US dollars. Euro invoicing is coming.\n")
+    assert "  - N21\n" in text and "Soon, maybe." not in text
+
+
+def test_dry_run_changes_nothing(project: Path) -> None:
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    result = run_kbgen("draft", "--dry-run", cwd=project)
+    assert result.code == 0 and "would create kb/billing/" in result.stdout
+    after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".kbgen-cache" not in p.parts}
+    assert after == {p: b for p, b in before.items() if ".kbgen-cache" not in p.parts}
+
+
+def test_promote_publishes_and_resolves_the_source_notes(project: Path) -> None:
+    (first, _) = _draft(project)
+    path = project / first["path"]
+    refused = run_kbgen("promote", first["path"], cwd=project)
+    assert_clean_failure(refused)
+    assert "drafting note" in refused.stderr
+    head, _, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(head + "\n---\nWe invoice in US dollars for now.\n", encoding="utf-8")
+    result = run_kbgen("promote", first["slug"], "--reviewer", "dana", cwd=project)
+    assert result.code == 0, result.stderr
+    assert "marked 4 notes resolved" in result.stdout
+    text = path.read_text(encoding="utf-8")
+    assert "status: published" in text and "reviewer: dana" in text and "review_by:" in text
+    assert run_kbgen("check", cwd=project).code == 0
+    report = json.loads(run_kbgen("report", "--json", cwd=project).stdout)
+    assert report["kpis"]["median_days_to_article"] is not None
+    assert_clean_failure(run_kbgen("promote", first["path"], cwd=project))  # no longer a draft
+    assert_clean_failure(run_kbgen("promote", "kb/nope.md", cwd=project))
+
+
+def test_drafts_never_reach_the_site(project: Path, tmp_path: Path) -> None:
+    (first, second) = _draft(project)
+    (project / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")  # the real theme and plugin
+    site = tmp_path / "site"
+    result = run_kbgen("build", "-d", str(site), cwd=project)
+    assert result.code == 0, result.stderr
+    assert "How do I reset my password?" in (site / "account" / "reset-password" / "index.html").read_text(encoding="utf-8")
+    titles = [first["title"], second["title"]]
+    for page in site.rglob("*"):
+        if page.suffix in (".html", ".json", ".xml", ".js"):
+            content = page.read_text(encoding="utf-8", errors="replace")
+            assert not any(t in content for t in titles), page

@@ -1,0 +1,144 @@
+"""`kbgen report` through the real CLI: renderings, filters, findability fixes, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import assert_clean_failure, run_kbgen
+
+CASE = Path(__file__).resolve().parent.parent / "report_cases" / "basic"
+AS_OF = "2026-10-25"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "help"
+    shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected.*", ".kbgen-cache"))
+    return root
+
+
+def _report(root: Path, *args: str) -> dict:
+    result = run_kbgen("report", "--json", "--as-of", AS_OF, *args, cwd=root)
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_terminal_view_shows_figures_gaps_and_findability(project: Path) -> None:
+    result = run_kbgen("report", "--as-of", AS_OF, cwd=project)
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    assert "Help center coverage, 2026-10-25" in out
+    assert "invoice currency euros please" in out and "dark mode for the app?" in out
+    assert "reset-password" in out and "forgot my password, what now" in out
+    assert "kb/billing/refunds.md" in out  # past its review date
+
+
+NASTY = "see [my screenshot](https://evil.example/a) <img src=x onerror=alert(1)> <script>alert(2)</script> **now**"
+
+
+def _add_nasty_note(root: Path) -> None:
+    note = {"type": "note", "id": "X1", "time": "2026-10-23T10:00:00Z", "answered": False, "question": NASTY}
+    with (root / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(note) + "\n")
+
+
+def test_html_report_is_one_self_contained_page_with_charts_and_inert_note_text(project: Path, tmp_path: Path) -> None:
+    _add_nasty_note(project)
+    out = tmp_path / "out" / "report.html"
+    result = run_kbgen("report", "--html", str(out), "--as-of", AS_OF, cwd=project)
+    assert result.code == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    for chart in ("chart-weekly", "chart-coverage", "chart-gaps"):
+        assert f'id="{chart}"' in page
+    assert page.count("<rect") >= 4 + 3  # four weeks, and bars for the categories and gaps
+    assert "<script" not in page and "<img" not in page  # the note's markup is text
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    assert 'href="https://evil.example' not in page
+    assert re.search(r"<(link|script|img|iframe|object)\b", page) is None  # nothing loaded from elsewhere
+
+
+def test_markdown_escapes_note_text(project: Path) -> None:
+    import markdown
+
+    _add_nasty_note(project)
+    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
+    line = next(line for line in out.splitlines() if "screenshot" in line)
+    rendered = markdown.markdown(line)
+    assert "<a " not in rendered and "<img" not in rendered and "<script" not in rendered and "<strong>" not in rendered
+    assert "[my screenshot]" in rendered and "&lt;script&gt;" in rendered
+
+
+def test_filters_since_category_and_min_size(project: Path) -> None:
+    everything = _report(project)
+    assert {g["size"] for g in everything["gaps"]} == {4, 3, 1}
+    big = _report(project, "--min-size", "3")
+    assert [g["size"] for g in big["gaps"]] == [4, 3] and big["kpis"]["open_gaps"] == 2
+    billing = _report(project, "--category", "billing")
+    assert {g["category"] for g in billing["gaps"]} == {"billing"}
+    assert {f["slug"] for f in billing["findability"]} == {"refunds"}
+    late = _report(project, "--since", "2026-10-15")
+    assert late["kpis"]["notes"] == sum(1 for n in _notes(project) if n["time"] >= "2026-10-15")
+
+
+def _notes(root: Path) -> list[dict]:
+    lines = (root / "gaps" / "2026-10.jsonl").read_text(encoding="utf-8").splitlines()
+    return [r for r in map(json.loads, lines) if r["type"] == "note"]
+
+
+def test_a_gap_keeps_its_id_as_notes_are_added(project: Path) -> None:
+    before = {g["title"]: g["id"] for g in _report(project)["gaps"] if g["size"] > 1}
+    notes = [
+        {"type": "note", "id": "L1", "time": "2026-10-24T10:00:00Z", "question": "euros on my invoice?", "answered": False},
+        {"type": "note", "id": "L2", "time": "2026-10-24T11:00:00Z", "question": "dark mode please", "answered": False},
+    ]
+    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(n) + "\n" for n in notes)
+    after = _report(project)["gaps"]
+    ids = {g["id"] for g in after}
+    assert set(before.values()) <= ids
+    grown = {g["id"]: g for g in after}
+    assert "L1" in grown[before["invoice currency euros please"]]["note_ids"]
+    assert "L2" in grown[before["dark mode for the app?"]]["note_ids"]
+
+
+def test_apply_findability_adds_phrasings_keeps_the_file_and_resolves_the_notes(project: Path) -> None:
+    article = project / "kb" / "account" / "reset-password.md"
+    original = article.read_text(encoding="utf-8")
+    result = run_kbgen("report", "--apply-findability", "--as-of", AS_OF, cwd=project)
+    assert result.code == 0, result.stderr
+    assert "kb/account/reset-password.md: added 2 phrasings; 2 notes resolved" in result.stdout
+    changed = article.read_text(encoding="utf-8")
+    assert changed.replace("  - how do i reset my password\n  - forgot my password, what now\n", "") == original
+    report = _report(project)
+    assert report["findability"] == []
+    assert report["kpis"]["open_notes"] == 12 - 3
+    assert run_kbgen("check", cwd=project).code == 0
+
+
+def test_bad_dates_and_categories_are_clear_errors(project: Path) -> None:
+    result = run_kbgen("report", "--since", "last tuesday", cwd=project)
+    assert result.code == 2 and "not a date" in result.stderr and "Traceback" not in result.stderr
+    assert_clean_failure(run_kbgen("report", "--category", "nope", cwd=project))
+
+
+def test_damaged_log_lines_are_skipped_with_a_warning(project: Path) -> None:
+    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"type": "note", "id": \n')
+    result = run_kbgen("report", "--json", "--as-of", AS_OF, cwd=project)
+    assert result.code == 0
+    assert "gaps/2026-10.jsonl:17: skipped a line" in result.stderr
+    assert json.loads(result.stdout)["kpis"]["notes"] == 14
+
+
+def test_empty_log_reports_zero_not_an_error(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected.*", ".kbgen-cache", "gaps"))
+    report = _report(root)
+    assert report["kpis"]["notes"] == 0 and report["gaps"] == [] and report["findability"] == []
+    assert run_kbgen("report", "--as-of", AS_OF, cwd=root).code == 0
+    assert "No open gaps." in run_kbgen("report", "--markdown", cwd=root).stdout
