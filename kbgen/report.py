@@ -168,7 +168,8 @@ def _bar_chart(title: str, labels: list[str], values: list[int], chart_id: str) 
 
 def _stacked_rows(title: str, rows: list[tuple[str, list[int]]], parts: list[str], chart_id: str) -> str:
     """Horizontal stacked bars as inline SVG: one row a label, one colour a part."""
-    width, row_h, label_w = 720, 26, 200
+    width, row_h, label_w = 720, 26, 250
+    rows = [(label if len(label) <= 36 else label[:35] + "…", values) for label, values in rows if sum(values)]
     height = row_h * len(rows) + 30
     top = max((sum(v) for _, v in rows), default=0) or 1
     body = []
@@ -213,7 +214,7 @@ rect.part-answered{fill:#2da44e}rect.part-findability{fill:#d4a72c}rect.part-gap
 .key.part-answered{background:#2da44e}.key.part-findability{background:#d4a72c}.key.part-gaps{background:#cf222e}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d1d9e0}
 th,td{padding:6px 8px;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
-td.n{text-align:right}code{font-size:13px}
+td.n{text-align:right}code{font-size:13px;white-space:nowrap}
 details{margin:2px 0}summary{cursor:pointer}
 """
 
@@ -227,7 +228,7 @@ def to_html(report: dict[str, Any], top: int = 20) -> str:
     coverage = _stacked_rows("Coverage by category (notes)", cats, ["answered", "findability", "gaps"], "chart-coverage")
     gaps = report["gaps"]
     top_gaps = _stacked_rows(
-        "Top gaps (notes)", [(g["title"][:32] + ("…" if len(g["title"]) > 32 else ""), [g["size"]]) for g in gaps[:10]], ["gaps"], "chart-gaps"
+        "Top gaps (notes)", [(g["title"], [g["size"]]) for g in gaps[:10]], ["gaps"], "chart-gaps"
     )
     gap_rows = "".join(
         f"<tr><td class=n>{g['rank']}</td><td><details><summary>{_e(g['title'])}</summary><ul>"
