@@ -180,14 +180,19 @@ class Matcher:
         except (OSError, ValueError, AttributeError):
             pass
 
-    def match(self, question: str) -> Match | None:
-        found = self.cache.get(question)
-        if found is None:
-            hit, answered = self.searcher.best(question)
-            found = [] if hit is None else [hit.slug, hit.title, hit.category, hit.url, round(hit.score, 4), answered, hit.audience]
-            self.cache[question] = found
+    def match_all(self, questions: list[str], progress: Callable[[int, int], None]) -> dict[str, Match | None]:
+        """The best article for each distinct question: cached ones first, the rest in bulk."""
+        wanted = [q for q in dict.fromkeys(questions) if q not in self.cache]
+        step = 5_000
+        for start in range(0, len(wanted), step):
+            batch = wanted[start : start + step]
+            for question, (hit, answered) in zip(batch, self.searcher.best_many(batch)):
+                self.cache[question] = (
+                    [] if hit is None else [hit.slug, hit.title, hit.category, hit.url, round(hit.score, 4), answered, hit.audience]
+                )
             self.dirty = True
-        return Match(*found) if found else None
+            progress(start + len(batch), len(wanted))
+        return {q: (Match(*found) if (found := self.cache[q]) else None) for q in dict.fromkeys(questions)}
 
     def save(self) -> None:
         if self.dirty:
@@ -220,12 +225,11 @@ def analyze(
     matcher = Matcher(searcher)
     matches: dict[str, Match] = {}
     open_notes = [n for n in notes if n.state == "open"]
-    for number, note in enumerate(open_notes, 1):
-        found = matcher.match(note.question)
+    by_question = matcher.match_all([n.question for n in open_notes], lambda done, total: step("Matching notes", done, total))
+    for note in open_notes:
+        found = by_question[note.question]
         if found is not None:
             matches[note.id] = found
-        if number % 500 == 0 or number == len(open_notes):
-            step("Matching notes", number, len(open_notes))
     matcher.save()
     if category:
         notes = [n for n in notes if note_category(n, matches.get(n.id)) == category]

@@ -38,3 +38,46 @@ def test_scores_equal_whoosh_bm25f(demo: Project, question: str) -> None:
     assert [doc for doc, _ in ours] == [doc for doc, _ in theirs]
     assert [round(score, 6) for _, score in ours] == [round(score, 6) for _, score in theirs]
     assert all(searcher.terms.stored(doc)["slug"] != "slow-uploads" for doc, _ in ours)
+
+
+ANALYZER_SAMPLES = [
+    "I was charged twice?? Can't log in!!",
+    "Don't   know what's wrong w/ my iPhone's camera-upload (iOS 26.1)",
+    "ÉLAN café naïve STRASSE straße İstanbul ΣΊΣΥΦΟΣ",
+    "snake_case_word foo's bar'' 'quoted' 123abc 4.5GB",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", ANALYZER_SAMPLES)
+def test_fast_analyzers_give_exactly_the_terms_whoosh_indexes(text: str) -> None:
+    from kbgen.search import _analyzers, char_ngrams, stem_words
+
+    words, ngrams = _analyzers()
+    assert stem_words(text) == [t.text for t in words(text, mode="query")]
+    assert stem_words(text) == [t.text for t in words(text)]
+    assert char_ngrams(text) == [t.text for t in ngrams(text, mode="query")]
+
+
+def test_fast_analyzers_agree_with_whoosh_on_every_demo_article() -> None:
+    from kbgen.search import _analyzers, char_ngrams, stem_words
+
+    words, ngrams = _analyzers()
+    for path in sorted((ROOT / "kb").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert stem_words(text) == [t.text for t in words(text)], path
+        assert char_ngrams(text) == [t.text for t in ngrams(text)], path
+
+
+def test_matching_many_questions_at_once_equals_one_at_a_time(demo: Project) -> None:
+    from kbgen.notes import NoteLog
+
+    questions = [n.question for n in NoteLog(ROOT / "gaps").read()][:150] + ["", "zzzz qqqq", "?!"]
+    searcher = Searcher.open(demo)
+    together = searcher.best_many(questions, chunk=64)
+    for question, (hit, answered) in zip(questions, together):
+        single, single_answered = searcher.best(question)
+        assert (hit is None) == (single is None), question
+        if hit is not None:
+            assert (hit.slug, answered) == (single.slug, single_answered), question
+            assert hit.score == pytest.approx(single.score, abs=1e-9)

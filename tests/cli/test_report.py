@@ -142,3 +142,17 @@ def test_empty_log_reports_zero_not_an_error(tmp_path: Path) -> None:
     assert report["kpis"]["notes"] == 0 and report["gaps"] == [] and report["findability"] == []
     assert run_kbgen("report", "--as-of", AS_OF, cwd=root).code == 0
     assert "No open gaps." in run_kbgen("report", "--markdown", cwd=root).stdout
+
+
+def test_the_readme_shows_the_demos_report_as_it_is(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    project = tmp_path / "demo"
+    for name in ("kb", "gaps", "docs"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    result = run_kbgen("report", "--as-of", "2026-11-22", "--top", "5", cwd=project, env={"COLUMNS": "118"})
+    assert result.code == 0, result.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("The demo's report (`kbgen report --as-of 2026-11-22 --top 5`):\n\n```\n", 1)[1].split("\n```", 1)[0]
+    assert shown == result.stdout.rstrip(), "README's demo report is out of date: paste the new output"

@@ -1,0 +1,244 @@
+"""Gap tracking on CLINC150 (issue 5): matching and clustering quality, and report speed.
+
+Quality: articles for 100 intents (10 train phrasings each; the other 50 intents, drawn with a
+fixed seed, have no article); the 4,500 in-scope test queries of all 150 intents are logged as
+notes through `kbgen log -`, then `kbgen report --json` is read back:
+
+- notes of covered intents: the share listed under findability for their own article;
+- notes of uncovered intents: the share left open in gaps, and NMI/ARI of those gaps against
+  the true intents, with the number of gaps of two or more notes.
+
+Baseline in the same run, on the same uncovered notes: TF-IDF over words with average-linkage
+clustering (scipy), cut at the distance that did best on the validation split.
+Cluster settings in kbgen/cluster.py were chosen on the validation split, never on test.
+
+Speed: `kbgen report --json` on 10,000 to 100,000 notes generated from CLINC150 phrasings with
+light noise (case, punctuation, a typo, a greeting), first with no match cache (cold) and again
+(warm), with peak memory; the baseline is reading the same log with kbgen's reader.
+
+    python benchmarks/gaps.py [--quality-only | --speed-only] [--sizes 10000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import clinc, clinc_kb, median  # noqa: E402
+
+KBGEN = str(Path(sys.executable).with_name("kbgen"))
+AGENTS = ["maya", "tom", "priya", "lucas", "aiko", "sam"]
+
+
+def split_intents(data: dict) -> tuple[list[str], list[str]]:
+    intents = sorted({intent for _, intent in data["train"]})
+    uncovered = set(random.Random(0).sample(intents, 50))
+    return [i for i in intents if i not in uncovered], sorted(uncovered)
+
+
+def note_time(i: int, total: int) -> str:
+    """Spread notes evenly over 12 weeks ending 2026-11-20."""
+    start = 1_756_684_800  # 2025-09-01, shifted below
+    seconds = int(start + 84 * 86400 * i / max(total, 1)) + 365 * 86400
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+_MEASURE = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+    "sys.stderr.write('\\n@@maxrss %d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(done.returncode)"
+)
+
+
+def run(args: list[str], cwd: Path, stdin: str | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run a command; return it, its wall time and its peak resident memory in MiB (from the kernel)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *args], cwd=cwd, input=stdin, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    peak = int(done.stderr.rsplit("@@maxrss ", 1)[1].split()[0]) / 1024
+    return done, wall, peak
+
+
+# --- quality ----------------------------------------------------------------------------------
+
+
+def quality(data: dict) -> dict:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    covered, uncovered = split_intents(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = clinc_kb(Path(tmp) / "kb150", covered)
+        slug = {i: i.replace("_", "-") for i in covered}
+        tests = data["test"]
+        rng = random.Random(5)
+        lines = [
+            json.dumps({"id": f"T{n:05d}", "question": q, "answer": f"(answer about {intent})", "agent": rng.choice(AGENTS),
+                        "channel": "chat", "time": note_time(n, len(tests))})
+            for n, (q, intent) in enumerate(tests)
+        ]
+        _, log_s, _ = run([KBGEN, "log", "-"], root, "\n".join(lines) + "\n")
+        done, report_s, _ = run([KBGEN, "report", "--json", "--as-of", "2026-11-21"], root)
+        report = json.loads(done.stdout)
+
+    truth = {f"T{n:05d}": intent for n, (_, intent) in enumerate(tests)}
+    found = {i: f["slug"] for f in report["findability"] for i in f["note_ids"]}
+    gap_of = {i: g["id"] for g in report["gaps"] for i in g["note_ids"]}
+    cov = [i for i, intent in truth.items() if intent in slug]
+    unc = [i for i, intent in truth.items() if intent not in slug]
+    right = sum(1 for i in cov if found.get(i) == slug[truth[i]])
+    left_open = [i for i in unc if i in gap_of]
+    y = [truth[i] for i in left_open]
+    labels = [gap_of[i] for i in left_open]
+    sizes = Counter(g["size"] for g in report["gaps"])
+    big_gaps = sum(c for s, c in sizes.items() if s >= 2)
+    unc_gaps = {gap_of[i] for i in left_open}
+    unc_big = sum(1 for g in report["gaps"] if g["id"] in unc_gaps and g["size"] >= 2)
+
+    # baseline: TF-IDF over words, average linkage, on the same uncovered notes
+    texts = [q for q, intent in tests if intent not in slug]
+    y_base = [intent for _, intent in tests if intent not in slug]
+    started = time.perf_counter()
+    from kbgen.cluster import _tfidf
+
+    matrix = _tfidf([re.findall(r"\w+", t.lower()) for t in texts]).toarray()
+    tree = linkage(matrix, method="average", metric="cosine")
+    base = fcluster(tree, t=0.85, criterion="distance")
+    base_s = time.perf_counter() - started
+    base_sizes = Counter(Counter(base).values())
+    return {
+        "notes": len(tests),
+        "log_s": round(log_s, 2),
+        "report_s": round(report_s, 2),
+        "covered_matched_right": round(right / len(cov), 4),
+        "uncovered_left_open": round(len(left_open) / len(unc), 4),
+        "nmi": round(nmi(y, labels), 4),
+        "ari": round(ari(y, labels), 4),
+        "gaps_size2plus_all": big_gaps,
+        "gaps_size2plus_with_uncovered_notes": unc_big,
+        "baseline_nmi": round(nmi(y_base, list(base)), 4),
+        "baseline_ari": round(ari(y_base, list(base)), 4),
+        "baseline_gaps_size2plus": sum(c for s, c in base_sizes.items() if s >= 2),
+        "baseline_s": round(base_s, 2),
+    }
+
+
+def _contingency(a: list, b: list) -> tuple[Counter, Counter, Counter]:
+    return Counter(zip(a, b)), Counter(a), Counter(b)
+
+
+def nmi(a: list, b: list) -> float:
+    """Normalized mutual information (arithmetic mean normalisation, as scikit-learn's default)."""
+    n = len(a)
+    joint, ca, cb = _contingency(a, b)
+    mi = sum(c / n * math.log(c * n / (ca[x] * cb[y])) for (x, y), c in joint.items())
+    ha = -sum(c / n * math.log(c / n) for c in ca.values())
+    hb = -sum(c / n * math.log(c / n) for c in cb.values())
+    return mi / ((ha + hb) / 2) if ha + hb else 1.0
+
+
+def ari(a: list, b: list) -> float:
+    """Adjusted Rand index."""
+    joint, ca, cb = _contingency(a, b)
+    pairs = lambda k: k * (k - 1) / 2  # noqa: E731
+    index = sum(pairs(c) for c in joint.values())
+    sa, sb = sum(pairs(c) for c in ca.values()), sum(pairs(c) for c in cb.values())
+    expected = sa * sb / pairs(len(a))
+    top = (sa + sb) / 2
+    return (index - expected) / (top - expected) if top != expected else 1.0
+
+
+# --- speed ------------------------------------------------------------------------------------
+
+
+def noisy(text: str, rng: random.Random) -> str:
+    """A CLINC150 phrasing as an agent might paste it: case, punctuation, a typo, a greeting."""
+    if rng.random() < 0.3:
+        text = text.capitalize()
+    if rng.random() < 0.3:
+        text += rng.choice(["?", "??", ".", " please", " thanks"])
+    if rng.random() < 0.15:
+        text = rng.choice(["hi, ", "hello ", "quick question: "]) + text
+    if rng.random() < 0.2 and len(text) > 6:
+        i = rng.randrange(1, len(text) - 2)
+        text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    return text
+
+
+def write_log(root: Path, total: int, data: dict, seed: int = 11) -> None:
+    """TOTAL notes, as `kbgen log` stores them, straight into monthly shards."""
+    rng = random.Random(seed)
+    pool = data["train"] + data["val"] + data["test"]
+    gaps = root / "gaps"
+    gaps.mkdir(exist_ok=True)
+    for shard in gaps.glob("*.jsonl"):
+        shard.unlink()
+    handles: dict[str, object] = {}
+    for n in range(total):
+        question, _ = pool[rng.randrange(len(pool))]
+        moment = note_time(n, total)
+        record = {"type": "note", "id": f"B{n:07d}", "time": moment, "question": noisy(question, rng),
+                  "answer": "answered in chat", "agent": rng.choice(AGENTS), "channel": "chat", "answered": False}
+        shard = moment[:7]
+        if shard not in handles:
+            handles[shard] = (gaps / f"{shard}.jsonl").open("w", encoding="utf-8")
+        handles[shard].write(json.dumps(record, separators=(",", ":")) + "\n")  # type: ignore[attr-defined]
+    for handle in handles.values():
+        handle.close()  # type: ignore[attr-defined]
+
+
+def speed(data: dict, sizes: list[int]) -> list[dict]:
+    covered, _ = split_intents(data)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = clinc_kb(Path(tmp) / "kb", covered)
+        reader = "from kbgen.notes import NoteLog; import sys; print(len(NoteLog(__import__('pathlib').Path('gaps')).read()))"
+        for total in sizes:
+            write_log(root, total, data)
+            cache = root / ".kbgen-cache" / "matches.json"
+            if cache.exists():
+                cache.unlink()
+            _, base_s, base_mib = run([sys.executable, "-c", reader], root)
+            _, cold_s, cold_mib = run([KBGEN, "report", "--json"], root)
+            warm = [run([KBGEN, "report", "--json"], root) for _ in range(3)]
+            warm_s = median([w[1] for w in warm])
+            warm_mib = max(w[2] for w in warm)
+            rows.append({"notes": total, "read_s": round(base_s, 2), "cold_s": round(cold_s, 2), "warm_s": round(warm_s, 2),
+                         "peak_mib": round(max(cold_mib, warm_mib)), "read_mib": round(base_mib)})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
+    args = parser.parse_args()
+    data = clinc()
+    if data is None:
+        print("CLINC150 not found at ../shared/data/clinc150; skipping")
+        return
+    if not args.speed_only:
+        print(json.dumps(quality(data), indent=2), flush=True)
+    if not args.quality_only:
+        rows = speed(data, args.sizes)
+        if len(rows) > 1:
+            first, last = rows[0], rows[-1]
+            print(f"growth {first['notes']:,} -> {last['notes']:,} notes ({last['notes'] / first['notes']:.0f}x): "
+                  f"cold {last['cold_s'] / first['cold_s']:.1f}x, warm {last['warm_s'] / first['warm_s']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
