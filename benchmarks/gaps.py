@@ -54,21 +54,44 @@ def note_time(i: int, total: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-_MEASURE = (
-    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
-    "sys.stderr.write('\\n@@maxrss %d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(done.returncode)"
-)
+def _tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (shared pages counted twice)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:", 1)[1].split()[0]) if "VmRSS:" in status else 0
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1024
 
 
 def run(args: list[str], cwd: Path, stdin: str | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run a command; return it, its wall time and its peak resident memory in MiB (from the kernel)."""
+    """Run a command; return it, its wall time and its peak memory in MiB (the whole process tree,
+    sampled every 20 ms: workers it forks count too)."""
+    import threading
+
+    peak = [0.0]
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _MEASURE, *args], cwd=cwd, input=stdin, capture_output=True, text=True)
+    proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.02):
+            peak[0] = max(peak[0], _tree_rss_mib(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate(stdin)
     wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    peak = int(done.stderr.rsplit("@@maxrss ", 1)[1].split()[0]) / 1024
-    return done, wall, peak
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{err[-2000:]}")
+    return subprocess.CompletedProcess(args, proc.returncode, out, err), wall, peak[0]
 
 
 # --- quality ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ Nothing here knows about notes or articles: `kbgen.gaps` gives it texts and read
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -47,12 +46,20 @@ class Settings:
     seed: int = 0
 
 
+_GRAMS: dict[str, list[str]] = {}
+
+
 def _char_grams(words: list[str]) -> list[str]:
-    grams = []
+    """Character 3- to 5-grams of each word, padded with spaces (each word's worked out once)."""
+    grams: list[str] = []
     for word in words:
-        padded = f" {word} "
-        for size in (3, 4, 5):
-            grams.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+        found = _GRAMS.get(word)
+        if found is None:
+            padded = f" {word} "
+            found = [padded[i : i + size] for size in (3, 4, 5) for i in range(len(padded) - size + 1)]
+            if len(_GRAMS) < 200_000:
+                _GRAMS[word] = found
+        grams += found
     return grams
 
 
@@ -62,20 +69,13 @@ def _tfidf(docs: list[list[str]]) -> "object":
     from scipy import sparse
 
     vocab: dict[str, int] = {}
-    indptr, indices, values = [0], [], []
-    for doc in docs:
-        counts: dict[int, int] = {}
-        for term in doc:
-            column = vocab.setdefault(term, len(vocab))
-            counts[column] = counts.get(column, 0) + 1
-        indices.extend(counts)
-        values.extend(1.0 + math.log(c) for c in counts.values())
-        indptr.append(len(indices))
-    matrix = sparse.csr_matrix(
-        (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(docs), max(len(vocab), 1)),
-    )
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    ids = np.fromiter((vocab.setdefault(term, len(vocab)) for doc in docs for term in doc), dtype=np.int64)
+    width = max(len(vocab), 1)
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), [len(doc) for doc in docs])
+    keys, counts = np.unique(rows * width + ids, return_counts=True)  # (document, term) pairs, counted
+    values = (1.0 + np.log(counts)).astype(np.float32)
+    matrix = sparse.csr_matrix((values, (keys // width, keys % width)), shape=(len(docs), width))
+    df = np.bincount(matrix.indices, minlength=width)
     idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
     matrix = matrix @ sparse.diags(idf)
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
@@ -111,12 +111,18 @@ def _reduce(matrix: "object", dims: int, seed: int) -> "np.ndarray":
     rng = np.random.default_rng(seed)
     probe = rng.standard_normal((cols, dims + 10)).astype(np.float32)
     basis, _ = np.linalg.qr(matrix @ probe)  # type: ignore[operator]
-    for _ in range(2):  # power iterations sharpen the spectrum of sparse text matrices
+    for _ in range(POWER_ITERATIONS):  # sharpen the spectrum of sparse text matrices
         basis, _ = np.linalg.qr(matrix.T @ basis)  # type: ignore[attr-defined]
         basis, _ = np.linalg.qr(matrix @ basis)  # type: ignore[operator]
-    small = (matrix.T @ basis).T  # type: ignore[attr-defined]
-    _, _, vt = np.linalg.svd(small, full_matrices=False)
-    return np.asarray(matrix @ vt[:dims].T)  # type: ignore[operator]
+    small = (matrix.T @ basis).T  # type: ignore[attr-defined]  # (dims + 10) x terms
+    # the rows' coordinates on the top singular directions, from the small Gram matrix: no SVD
+    # of the wide (dims x terms) matrix is needed
+    values, vectors = np.linalg.eigh(np.asarray(small @ small.T, dtype=np.float64))
+    top = np.argsort(values)[::-1][:dims]
+    return np.asarray(basis @ (vectors[:, top] * np.sqrt(np.maximum(values[top], 0))), dtype=np.float32)
+
+
+POWER_ITERATIONS = 2
 
 
 def cluster(vectors: "np.ndarray", settings: Settings = Settings()) -> list[int]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -181,17 +183,33 @@ class Matcher:
             pass
 
     def match_all(self, questions: list[str], progress: Callable[[int, int], None]) -> dict[str, Match | None]:
-        """The best article for each distinct question: cached ones first, the rest in bulk."""
+        """The best article for each distinct question: cached ones first, the rest in bulk.
+
+        Large batches are shared between processes, one a core: matching is pure Python per
+        question, and the index is read-only, so forked workers need nothing but the questions.
+        """
         wanted = [q for q in dict.fromkeys(questions) if q not in self.cache]
-        step = 5_000
-        for start in range(0, len(wanted), step):
-            batch = wanted[start : start + step]
-            for question, (hit, answered) in zip(batch, self.searcher.best_many(batch)):
-                self.cache[question] = (
-                    [] if hit is None else [hit.slug, hit.title, hit.category, hit.url, round(hit.score, 4), answered, hit.audience]
-                )
-            self.dirty = True
-            progress(start + len(batch), len(wanted))
+        step = 2_500
+        batches = [wanted[start : start + step] for start in range(0, len(wanted), step)]
+        workers = min(os.cpu_count() or 1, len(batches), MAX_WORKERS)
+        done = 0
+        if workers > 1 and len(wanted) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+            global _WORKER_SEARCHER
+            _WORKER_SEARCHER = self.searcher
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for batch, packed in zip(batches, pool.imap(_match_batch, batches)):
+                        self.cache.update(zip(batch, packed))
+                        done += len(batch)
+                        progress(done, len(wanted))
+            finally:
+                _WORKER_SEARCHER = None
+        else:
+            for batch in batches:
+                self.cache.update(zip(batch, _pack(self.searcher.best_many(batch))))
+                done += len(batch)
+                progress(done, len(wanted))
+        self.dirty = self.dirty or bool(wanted)
         return {q: (Match(*found) if (found := self.cache[q]) else None) for q in dict.fromkeys(questions)}
 
     def save(self) -> None:
@@ -199,6 +217,22 @@ class Matcher:
             payload = json.dumps({"signature": self.signature, "matches": self.cache}, ensure_ascii=False)
             atomic_write_text(self.path, payload)
             self.dirty = False
+
+
+MAX_WORKERS = 4
+PARALLEL_FROM = 10_000  # distinct questions; below this, starting workers costs more than it saves
+_WORKER_SEARCHER: Any = None  # set in the parent just before forking, read by the workers
+
+
+def _pack(results: list[tuple[Any, bool]]) -> list[list[Any]]:
+    return [
+        [] if hit is None else [hit.slug, hit.title, hit.category, hit.url, round(hit.score, 4), answered, hit.audience]
+        for hit, answered in results
+    ]
+
+
+def _match_batch(questions: list[str]) -> list[list[Any]]:
+    return _pack(_WORKER_SEARCHER.best_many(questions))
 
 
 def note_category(note: Note, match: Match | None) -> str:

@@ -218,25 +218,29 @@ class Searcher:
     def _query(self, text: str) -> tuple[list[tuple[str, str, float]], float]:
         """The (field, term, boost) parts for TEXT and its self-score, rare terms first within budgets."""
         settings = self.settings
-        words = list(dict.fromkeys(stem_words(text)))
-        grams = list(dict.fromkeys(char_ngrams(text)))
+        words, body, grams, self_score = self._select(text)
         parts: list[tuple[str, str, float]] = []
-        self_score = 0.0
-        q_boost, t_boost, g_boost = settings["questions_boost"], settings["title_boost"], settings["ngram_boost"]
-        idf_questions = self.terms.idfs("questions")
-        for word in self._rarest(words, ("questions", "title"), settings["word_budget"], keep=2):
-            parts.append(("questions", word, q_boost))
-            parts.append(("title", word, t_boost))
-            self_score += idf_questions[word] * q_boost
-        if settings["body_boost"]:
-            for word in self._rarest(words, ("body",), settings["body_budget"]):
-                parts.append(("body", word, settings["body_boost"]))
-        if g_boost:
-            idf_grams = self.terms.idfs("ngrams")
-            for gram in self._rarest(grams, ("ngrams",), settings["ngram_budget"]):
-                parts.append(("ngrams", gram, g_boost))
-                self_score += idf_grams[gram] * g_boost
+        for word in words:
+            parts.append(("questions", word, settings["questions_boost"]))
+            parts.append(("title", word, settings["title_boost"]))
+        parts += [("body", word, settings["body_boost"]) for word in body]
+        parts += [("ngrams", gram, settings["ngram_boost"]) for gram in grams]
         return parts, self_score
+
+    def _select(self, text: str) -> tuple[list[str], list[str], list[str], float]:
+        """TEXT's chosen words (phrasings and title), body words and n-grams, and its self-score."""
+        settings = self.settings
+        words = list(dict.fromkeys(stem_words(text)))
+        chosen = self._rarest(words, ("questions", "title"), settings["word_budget"], keep=2)
+        idf_questions = self.terms.idfs("questions")
+        self_score = sum([idf_questions[word] for word in chosen]) * settings["questions_boost"]
+        body = self._rarest(words, ("body",), settings["body_budget"]) if settings["body_boost"] else []
+        grams: list[str] = []
+        if settings["ngram_boost"]:
+            grams = self._rarest(list(dict.fromkeys(char_ngrams(text))), ("ngrams",), settings["ngram_budget"])
+            idf_grams = self.terms.idfs("ngrams")
+            self_score += sum([idf_grams[gram] for gram in grams]) * settings["ngram_boost"]
+        return chosen, body, grams, self_score
 
     def _rarest(self, terms: list[str], fields: tuple[str, ...], budget: float, keep: int = 0) -> list[str]:
         """TERMS, rarest first, while their postings in FIELDS add up to at most BUDGET.
@@ -277,8 +281,8 @@ class Searcher:
         hit = self._hit(score / self_score, self.terms.stored(doc), "")
         return hit, hit.score >= self.settings["threshold"]
 
-    def best_many(self, questions: list[str], chunk: int = 1_000) -> list[tuple[Hit | None, bool]]:
-        """`best` for many questions at once: the same parts and scores, summed as sparse matrices.
+    def best_many(self, questions: list[str], chunk: int = 2_000) -> list[tuple[Hit | None, bool]]:
+        """`best` for many questions at once: the same terms and scores, summed as sparse matrices.
 
         A report matches tens of thousands of notes; adding postings one by one in Python costs
         about half a millisecond a question, a sparse product a few microseconds.
@@ -286,39 +290,49 @@ class Searcher:
         import numpy as np
         from scipy import sparse
 
-        columns: dict[tuple[str, str], int] = {}
+        settings = self.settings
         docs = max(self.terms.total, 1)
-        # the postings matrix (terms x documents) grows as new terms appear, one chunk at a time
+        boosts = {"questions": settings["questions_boost"], "title": settings["title_boost"],
+                  "body": settings["body_boost"], "ngrams": settings["ngram_boost"]}
+        new_postings: list[list[tuple[int, float]]] = []  # of the columns made since the last chunk
+        weights: list[float] = []  # each column's boost
+
+        def column_maker(field: str) -> _Lazy:
+            def make(term: str) -> int:
+                new_postings.append(self.terms.postings(field, term))
+                weights.append(boosts[field])
+                return len(weights) - 1
+
+            return _Lazy(make)
+
+        col_q, col_t, col_b, col_g = (column_maker(f) for f in ("questions", "title", "body", "ngrams"))
         p_terms, p_docs, p_values = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
         results: list[tuple[Hit | None, bool]] = []
         for start in range(0, len(questions), chunk):
-            rows: list[int] = []
-            cols: list[int] = []
-            boosts: list[float] = []
-            selfs: list[float] = []
-            new_terms: list[int] = []
-            new_docs: list[int] = []
-            new_values: list[float] = []
             batch = questions[start : start + chunk]
-            for row, question in enumerate(batch):
-                parts, self_score = self._query(question)
+            first_new = len(weights)
+            new_postings.clear()
+            cols: list[int] = []
+            lengths: list[int] = []
+            selfs: list[float] = []
+            for question in batch:
+                words, body, grams, self_score = self._select(question)
+                before = len(cols)
+                cols += [col_q[w] for w in words]
+                cols += [col_t[w] for w in words]
+                cols += [col_b[w] for w in body]
+                cols += [col_g[g] for g in grams]
+                lengths.append(len(cols) - before)
                 selfs.append(self_score)
-                for field, term, boost in parts:
-                    column = columns.get((field, term))
-                    if column is None:
-                        column = columns[(field, term)] = len(columns)
-                        for doc, value in self.terms.postings(field, term):
-                            new_terms.append(column)
-                            new_docs.append(doc)
-                            new_values.append(value)
-                    rows.append(row)
-                    cols.append(column)
-                    boosts.append(boost)
-            p_terms = np.concatenate([p_terms, np.asarray(new_terms, np.int64)])
-            p_docs = np.concatenate([p_docs, np.asarray(new_docs, np.int64)])
-            p_values = np.concatenate([p_values, np.asarray(new_values, np.float64)])
-            query = sparse.csr_matrix((boosts, (rows, cols)), shape=(len(batch), len(columns)))
-            matrix = sparse.csr_matrix((p_values, (p_terms, p_docs)), shape=(len(columns), docs))
+            sizes = [len(p) for p in new_postings]
+            flat = [entry for p in new_postings for entry in p]
+            p_terms = np.concatenate([p_terms, np.repeat(np.arange(first_new, len(weights), dtype=np.int64), sizes)])
+            p_docs = np.concatenate([p_docs, np.fromiter((d for d, _ in flat), np.int64, len(flat))])
+            p_values = np.concatenate([p_values, np.fromiter((v for _, v in flat), np.float64, len(flat))])
+            col_array = np.asarray(cols, dtype=np.int64)
+            rows = np.repeat(np.arange(len(batch)), lengths)
+            query = sparse.csr_matrix((np.asarray(weights)[col_array], (rows, col_array)), shape=(len(batch), len(weights)))
+            matrix = sparse.csr_matrix((p_values, (p_terms, p_docs)), shape=(len(weights), docs))
             scores = (query @ matrix).toarray()
             best = scores.argmax(axis=1)  # the first of equal scores: the lowest document number, as `top`
             for row, doc in enumerate(best):
@@ -327,7 +341,7 @@ class Searcher:
                     results.append((None, False))
                     continue
                 hit = self._hit(float(score) / self_score, self.terms.stored(int(doc)), "")
-                results.append((hit, hit.score >= self.settings["threshold"]))
+                results.append((hit, hit.score >= settings["threshold"]))
         return results
 
     @property

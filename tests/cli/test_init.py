@@ -27,6 +27,12 @@ def test_init_creates_a_knowledge_base_that_checks_and_builds(tmp_path: Path) ->
     assert "How do I get started?" in page
     assert "Acme Help" in (target / "site" / "index.html").read_text()
 
+    # the workflow's last step: the coverage report, on a log with no notes yet
+    workflow = next((target / ".github" / "workflows").glob("*.yml")).read_text()
+    assert "kbgen report --markdown" in workflow
+    reported = run_kbgen("report", "--markdown", "--min-size", "2", cwd=target)
+    assert reported.code == 0 and "No open gaps." in reported.stdout, reported.stderr
+
 
 def test_second_init_refuses_and_changes_nothing(tmp_path: Path) -> None:
     assert run_kbgen("init", cwd=tmp_path).code == 0
