@@ -220,7 +220,7 @@ class Matcher:
 
 
 MAX_WORKERS = 4
-PARALLEL_FROM = 10_000  # distinct questions; below this, starting workers costs more than it saves
+PARALLEL_FROM = 2_000  # distinct questions; below this, starting workers costs more than it saves
 _WORKER_SEARCHER: Any = None  # set in the parent just before forking, read by the workers
 
 

@@ -292,6 +292,8 @@ class Searcher:
 
         settings = self.settings
         docs = max(self.terms.total, 1)
+        if len(questions) >= 500:
+            self.terms.preload(["questions", "title", "body", "ngrams"])
         boosts = {"questions": settings["questions_boost"], "title": settings["title_boost"],
                   "body": settings["body_boost"], "ngrams": settings["ngram_boost"]}
         new_postings: list[list[tuple[int, float]]] = []  # of the columns made since the last chunk
@@ -403,6 +405,7 @@ class TermScores:
         self.total = reader.doc_count_all()
         self._postings: dict[tuple[str, str], list[tuple[int, float]]] = {}
         self._df: dict[tuple[str, str], int] = {}
+        self._preloaded: set[str] = set()
         self._idf: dict[str, _Lazy] = {}
         self._cost: dict[tuple[str, ...], _Lazy] = {}
         self._lengths: dict[str, Any] = {}
@@ -413,8 +416,17 @@ class TermScores:
         key = (field, term)
         found = self._df.get(key)
         if found is None:
-            found = self._df[key] = self.reader.doc_frequency(field, term)
+            found = self._df[key] = 0 if field in self._preloaded else self.reader.doc_frequency(field, term)
         return found
+
+    def preload(self, fields: Iterable[str]) -> None:
+        """Read every term's document frequency in FIELDS in one pass (for batches of questions:
+        one look-up per term costs about 25 microseconds, a pass over a field far less)."""
+        for field in fields:
+            if field not in self._preloaded:
+                for term, info in self.reader.iter_field(field):
+                    self._df[(field, term.decode("utf-8") if isinstance(term, bytes) else term)] = info.doc_frequency()
+                self._preloaded.add(field)
 
     def idf(self, field: str, term: str) -> float:
         return self.idfs(field)[term]
@@ -443,15 +455,22 @@ class TermScores:
             if field not in self._avg:
                 self._avg[field] = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
             avg, idf, B, K1 = self._avg[field], self.idf(field, term), self.B, self.K1
-            length = self.reader.doc_field_length
+            norm = self._norms(field, avg)
             matcher = self.reader.postings(field, term)
             while matcher.is_active():
                 doc, tf = matcher.id(), matcher.weight()
-                fl = length(doc, field, 0)
-                found.append((doc, idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))))
+                found.append((doc, idf * (tf * (K1 + 1)) / (tf + norm[doc])))
                 matcher.next()
         self._postings[key] = found
         return found
+
+    def _norms(self, field: str, avg: float) -> list[float]:
+        """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
+        found = self._lengths.get(field)
+        if found is None:
+            length, B, K1 = self.reader.doc_field_length, self.B, self.K1
+            found = self._lengths[field] = [K1 * ((1 - B) + B * length(doc, field, 0) / avg) for doc in range(self.total)]
+        return found  # type: ignore[no-any-return]
 
     def top(self, parts: list[tuple[str, str, float]], limit: int) -> list[tuple[int, float]]:
         """The LIMIT best documents for a query's parts, ties broken by document number."""

@@ -81,3 +81,12 @@ def test_matching_many_questions_at_once_equals_one_at_a_time(demo: Project) -> 
         if hit is not None:
             assert (hit.slug, answered) == (single.slug, single_answered), question
             assert hit.score == pytest.approx(single.score, abs=1e-9)
+
+
+def test_preloaded_frequencies_equal_looked_up_ones(demo: Project) -> None:
+    searcher = Searcher.open(demo)
+    terms = ["refund", "charg", "password", "zzzz", " re", "und ", "é"]
+    looked_up = {(f, t): searcher.terms.reader.doc_frequency(f, t) for f in ("questions", "ngrams", "body") for t in terms}
+    searcher.terms.preload(["questions", "ngrams", "body"])
+    assert {(f, t): searcher.terms.doc_frequency(f, t) for f, t in looked_up} == looked_up
+    assert any(looked_up.values())
