@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	@# an editable install is not byte-compiled (pip compiles what it installs): compile kbgen too,
+	@# so `kbgen ask` and `kbgen log` start fast even where PYTHONDONTWRITEBYTECODE is set
+	$(BIN)/python -m compileall -q kbgen
 	@touch $(STAMP)
 
 setup: $(STAMP)
