@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
 MAX_QUESTIONS = 12
+DRAFT_MATCH = 0.6  # cosine between a gap's phrasings and a draft's title and questions to reuse it
 MAX_ANSWERS = 6
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")  # what Python-Markdown (mkdocs) unescapes
 _URL_RE = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
@@ -172,10 +173,13 @@ def write_drafts(
         chosen = chosen[:top]
     results: list[DraftResult] = []
     events: list[tuple[str, str, dict[str, Any]]] = []
+    similar = _similar_drafts(kb, [g for g in chosen if not any(n.id in by_note for n in g.drafted) and not g.draft])
     for gap in chosen:
         existing = next((by_note[n.id] for n in gap.drafted if n.id in by_note), None)
         if existing is None and gap.draft:
             existing = next((a for a in kb.articles if a.rel == gap.draft and a.status == "draft"), None)
+        if existing is None:
+            existing = similar.get(gap.id)
         if existing is None:
             result = _create(kb, gap, coverage, taken, today, dry_run)
         else:
@@ -185,6 +189,34 @@ def write_drafts(
     if events and not dry_run:
         NoteLog(project.gaps_dir).add_events(events)
     return results
+
+
+def _similar_drafts(kb: KnowledgeBase, gaps: list[Gap]) -> dict[str, Article]:
+    """Drafts an editor already started on a gap's topic (title and questions close to its
+    phrasings), by gap id: the gap's notes go to that draft instead of a new one."""
+    import numpy as np
+
+    from . import cluster
+    from .search import stem_words
+
+    drafts = [a for a in kb.articles if a.status == "draft"]
+    if not drafts or not gaps:
+        return {}
+    texts = [" ".join([a.title, *a.questions]) for a in drafts]
+    spans = []
+    for gap in gaps:
+        spans.append((len(texts), len(texts) + len(gap.phrasings)))
+        texts += gap.phrasings
+    settings = cluster.Settings(lsa_from=len(texts) + 1)  # raw TF-IDF: a handful of drafts is no corpus
+    vectors = cluster.features(texts, stem_words, settings)
+    found: dict[str, Article] = {}
+    for gap, (start, stop) in zip(gaps, spans):
+        centre = vectors[start:stop].mean(axis=0)
+        sims = vectors[: len(drafts)] @ (centre / max(float(np.linalg.norm(centre)), 1e-12))
+        best = int(np.argmax(sims))
+        if sims[best] >= DRAFT_MATCH:
+            found[gap.id] = drafts[best]
+    return found
 
 
 def _create(kb: KnowledgeBase, gap: Gap, coverage: Coverage, taken: set[str], today: date, dry_run: bool) -> DraftResult:
@@ -229,6 +261,8 @@ def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: b
     phrasings = [plain(q, 300) for q in gap.phrasings if " ".join(q.lower().split()).rstrip("?!. ") not in known][:room]
     updated = add_to_list(text, "questions", phrasings, where=article.rel)
     updated = add_to_list(updated, "source_notes", [n.id for n in new_notes], where=article.rel)
+    if not article.gap_id:
+        updated = set_front_matter(updated, {"gap_id": gap.id}, where=article.rel)
     body_updated = False
     old_notes = [notes_by_id[i] for i in article.source_notes if i in notes_by_id]
     split = split_front_matter(updated)

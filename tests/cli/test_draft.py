@@ -132,3 +132,19 @@ def test_drafts_never_reach_the_site(project: Path, tmp_path: Path) -> None:
         if page.suffix in (".html", ".json", ".xml", ".js"):
             content = page.read_text(encoding="utf-8", errors="replace")
             assert not any(t in content for t in titles), page
+
+
+def test_a_draft_an_editor_already_started_on_the_topic_gets_the_notes(project: Path) -> None:
+    started = project / "kb" / "billing" / "euro-invoices.md"
+    started.write_text(
+        "---\ntitle: Can I get my invoices in euros?\nstatus: draft\nquestions:\n  - invoices in euros\n"
+        "  - pay invoice in euros\n---\nWe are working on euro invoicing.\n",
+        encoding="utf-8",
+    )
+    drafts = _draft(project)
+    euro = next(d for d in drafts if d["path"] == "kb/billing/euro-invoices.md")
+    assert euro["action"] == "updated" and sorted(euro["note_ids"]) == ["N04", "N05", "N06", "N07"]
+    assert not euro["body_updated"]  # the editor's body stays
+    text = started.read_text(encoding="utf-8")
+    assert text.endswith("---\nWe are working on euro invoicing.\n") and "  - N04\n" in text
+    assert [d["action"] for d in drafts if d is not euro] == ["created"]  # dark mode still gets its own
