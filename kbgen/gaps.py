@@ -388,12 +388,14 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1) 
         r = row(note_category(note, coverage.matches.get(note.id)))
         r["notes"] += 1
         r["answered_when_logged"] += int(note.answered)
+    # notes count under their own category; a gap counts once, under its category guess
     for gap in gaps:
-        r = row(gap.category)
-        r["open_gaps"] += 1
-        r["gap_notes"] += gap.size
+        row(gap.category)["open_gaps"] += 1
+        for n in gap.notes:
+            row(note_category(n, coverage.matches.get(n.id)))["gap_notes"] += 1
     for entry in coverage.findable:
-        row(entry.category)["findability_notes"] += len(entry.notes)
+        for n in entry.notes:
+            row(note_category(n, coverage.matches.get(n.id)))["findability_notes"] += 1
     for article in stale:
         row(article.category)["stale"] += 1
     for article in drafts:

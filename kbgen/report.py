@@ -80,6 +80,19 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def category_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The by-category figures as table cells, busiest category first."""
+    rows = sorted(report["kpis"]["by_category"].items(), key=lambda item: (-item[1]["notes"], item[0]))
+    return [
+        (
+            name,
+            [f"{r['notes']:,}", _share(r["answered_share"]), f"{r['findability_notes']:,}", f"{r['gap_notes']:,}",
+             f"{r['open_gaps']:,}", f"{r['stale']:,}", f"{r['drafts']:,}"],
+        )
+        for name, r in rows
+    ]
+
+
 # --- Markdown ---------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
@@ -101,6 +114,12 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
     out += ["| | |", "| --- | ---: |"]
     out += [f"| {name} | {value} |" for name, value in headline(report)]
     out.append("")
+    rows = category_rows(report)
+    if rows:
+        out += ["| Category | Notes | Answered when logged | Findability | In gaps | Open gaps | Stale | Drafts |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        out += [f"| {md(name)} | {' | '.join(cells)} |" for name, cells in rows]
+        out.append("")
 
     gaps = report["gaps"]
     out += [f"### Top gaps ({len(gaps)})", ""]
@@ -208,10 +227,10 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px}
 .chart text{font-size:11px;fill:#59636e;text-anchor:middle}
 .chart text.row-label{text-anchor:end;font-size:12px;fill:#1f2328}.chart text.value{text-anchor:start}
 .chart .bar text.value{text-anchor:middle}
-rect.part-answered{fill:#2da44e}rect.part-findability{fill:#d4a72c}rect.part-gaps{fill:#cf222e}
+rect.part-closed{fill:#2da44e}rect.part-findability{fill:#d4a72c}rect.part-gaps{fill:#cf222e}
 .legend{font-weight:400;margin-left:12px;font-size:13px}
 .key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
-.key.part-answered{background:#2da44e}.key.part-findability{background:#d4a72c}.key.part-gaps{background:#cf222e}
+.key.part-closed{background:#2da44e}.key.part-findability{background:#d4a72c}.key.part-gaps{background:#cf222e}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d1d9e0}
 th,td{padding:6px 8px;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
 td.n{text-align:right}code{font-size:13px;white-space:nowrap}
@@ -224,8 +243,11 @@ def to_html(report: dict[str, Any], top: int = 20) -> str:
     k = report["kpis"]
     kpi_cards = "".join(f'<div class="kpi"><span class="muted">{_e(n)}</span><b>{_e(v)}</b></div>' for n, v in headline(report))
     weekly = _bar_chart("Notes logged per week", [w["week"] for w in k["weekly"]], [w["notes"] for w in k["weekly"]], "chart-weekly")
-    cats = [(name, [r["answered_when_logged"], r["findability_notes"], r["gap_notes"]]) for name, r in k["by_category"].items()]
-    coverage = _stacked_rows("Coverage by category (notes)", cats, ["answered", "findability", "gaps"], "chart-coverage")
+    cats = [
+        (name, [r["notes"] - r["findability_notes"] - r["gap_notes"], r["findability_notes"], r["gap_notes"]])
+        for name, r in k["by_category"].items()
+    ]
+    coverage = _stacked_rows("Notes by category: closed, answered but not found, open gaps", cats, ["closed", "findability", "gaps"], "chart-coverage")
     gaps = report["gaps"]
     top_gaps = _stacked_rows(
         "Top gaps (notes)", [(g["title"], [g["size"]]) for g in gaps[:10]], ["gaps"], "chart-gaps"
@@ -292,6 +314,15 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
         spark = "".join(blocks[min(len(blocks) - 1, round(w["notes"] / peak * (len(blocks) - 1)))] for w in weekly)
         figures.add_row("Weekly notes", Text(f"{spark}  {weekly[0]['week']} → {weekly[-1]['week']}", style="cyan"))
     console.print(Panel(figures, title=f"Help center coverage, {report['as_of']}", expand=False))
+    rows = category_rows(report)
+    if rows:
+        by_category = Table(title="By category", title_justify="left")
+        by_category.add_column("Category")
+        for column in ("Notes", "Answered when logged", "Findability", "In gaps", "Open gaps", "Stale", "Drafts"):
+            by_category.add_column(column, justify="right")
+        for name, cells in rows:
+            by_category.add_row(Text(name), *cells)
+        console.print(by_category)
 
     gaps = report["gaps"]
     table = Table(title=f"Top gaps ({len(gaps)})", title_justify="left", show_lines=False)
