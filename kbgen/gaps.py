@@ -17,6 +17,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 HALF_LIFE_DAYS = 28.0  # a note's weight in the rank halves every four weeks
 MATCH_CACHE = "matches.json"
+_PLACEHOLDER = re.compile(r"\[[a-z-]+\]")  # what redaction leaves, such as [email]
 CATEGORY_GUESS_SCORE = 0.35  # a gap with no category from agents takes its closest articles' at this score
 
 
@@ -286,7 +288,9 @@ def analyze(
     gaps: list[Gap] = []
     if pool:
         step("Clustering", 0, 1)
-        vectors = cluster.features([n.question for n in pool], stem_words)
+        # redaction placeholders ("[email]") are not what a note is about: they would tie together
+        # notes that only share a redacted address
+        vectors = cluster.features([_PLACEHOLDER.sub(" ", n.question) for n in pool], stem_words)
         labels = cluster.cluster(vectors)
         members: dict[int, list[int]] = {}
         for row, label in enumerate(labels):
@@ -319,11 +323,13 @@ def _gap(members: list[Note], vectors: Any, matches: dict[str, Match], as_of: da
     open_notes = [n for n in members if n.state == "open"]
     drafted = [n for n in members if n.state != "open"]
     # the title: among the five questions closest to the gap's centre, the most concise one that
-    # still says something (three words or more), so it reads like a heading
+    # still says something (three words or more) and holds no redacted [placeholder], so it
+    # reads like a heading
     closeness = vectors @ vectors.mean(axis=0)
     near = [int(i) for i in np.argsort(-closeness, kind="stable")[:5]]
     words = [len(members[i].question.split()) for i in near]
-    closest = min(range(len(near)), key=lambda k: (words[k] < 3, words[k], k))
+    redacted = [bool(_PLACEHOLDER.search(members[i].question)) for i in near]
+    closest = min(range(len(near)), key=lambda k: (redacted[k], words[k] < 3, words[k], k))
     closest = near[closest]
     given = Counter(n.category for n in members if n.category)
     guessed = given or Counter(
