@@ -156,3 +156,15 @@ def test_the_readme_shows_the_demos_report_as_it_is(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = readme.split("The demo's report (`kbgen report --as-of 2026-11-22 --top 5`):\n\n```\n", 1)[1].split("\n```", 1)[0]
     assert shown == result.stdout.rstrip(), "README's demo report is out of date: paste the new output"
+
+
+def test_redacted_placeholders_neither_join_notes_nor_title_a_gap(project: Path) -> None:
+    notes = [
+        {"type": "note", "id": "P1", "time": "2026-10-23T10:00:00Z", "answered": False, "question": "[email] [email] can I export photos"},
+        {"type": "note", "id": "P2", "time": "2026-10-23T11:00:00Z", "answered": False, "question": "[email] [email] is there a desktop widget"},
+    ]
+    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(n) + "\n" for n in notes)
+    gaps = _report(project)["gaps"]
+    gap_of = {i: g["id"] for g in gaps for i in g["note_ids"]}
+    assert gap_of["P1"] != gap_of["P2"]
