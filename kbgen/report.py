@@ -188,7 +188,7 @@ def _bar_chart(title: str, labels: list[str], values: list[int], chart_id: str) 
 def _stacked_rows(title: str, rows: list[tuple[str, list[int]]], parts: list[str], chart_id: str) -> str:
     """Horizontal stacked bars as inline SVG: one row a label, one colour a part."""
     width, row_h, label_w = 720, 26, 250
-    rows = [(label if len(label) <= 36 else label[:35] + "…", values) for label, values in rows if sum(values)]
+    rows = [(label if len(label) <= 33 else label[:32] + "…", values) for label, values in rows if sum(values)]
     height = row_h * len(rows) + 30
     top = max((sum(v) for _, v in rows), default=0) or 1
     body = []
