@@ -24,6 +24,12 @@ _EXPORTS = {
     "Category": "kb",
     "KnowledgeBase": "kb",
     "Project": "project",
+    "Note": "notes",
+    "NoteLog": "notes",
+    "Searcher": "search",
+    "Coverage": "gaps",
+    "Gap": "gaps",
+    "analyze": "gaps",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -33,7 +39,10 @@ if TYPE_CHECKING:
     from .check import CheckResult, check
     from .errors import Diagnostic, KbgenError
     from .kb import Category, KnowledgeBase
+    from .gaps import Coverage, Gap, analyze
+    from .notes import Note, NoteLog
     from .project import Project
+    from .search import Searcher
 
 
 def __getattr__(name: str) -> Any:

@@ -23,7 +23,6 @@ import types
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .project import Project
@@ -454,7 +453,7 @@ class TermScores:
         if self.doc_frequency(field, term):
             if field not in self._avg:
                 self._avg[field] = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
-            avg, idf, B, K1 = self._avg[field], self.idf(field, term), self.B, self.K1
+            avg, idf, K1 = self._avg[field], self.idf(field, term), self.K1
             norm = self._norms(field, avg)
             matcher = self.reader.postings(field, term)
             while matcher.is_active():
