@@ -229,6 +229,8 @@ class Searcher:
     def _select(self, text: str) -> tuple[list[str], list[str], list[str], float]:
         """TEXT's chosen words (phrasings and title), body words and n-grams, and its self-score."""
         settings = self.settings
+        if not self.terms.total:  # nothing indexed yet (a new knowledge base): nothing can answer
+            return [], [], [], 0.0
         words = list(dict.fromkeys(stem_words(text)))
         chosen = self._rarest(words, ("questions", "title"), settings["word_budget"], keep=2)
         idf_questions = self.terms.idfs("questions")

@@ -168,3 +168,17 @@ def test_redacted_placeholders_neither_join_notes_nor_title_a_gap(project: Path)
     gaps = _report(project)["gaps"]
     gap_of = {i: g["id"] for g in gaps for i in g["note_ids"]}
     assert gap_of["P1"] != gap_of["P2"]
+
+
+def test_a_knowledge_base_with_no_articles_yet_logs_asks_and_reports(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    (root / "kb" / "general").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: New\n", encoding="utf-8")
+    lines = "".join(json.dumps({"question": q, "answer": "Not yet."}) + "\n" for q in ("is there a dark mode", "dark mode please", "dark mode?"))
+    logged = run_kbgen("log", "-", cwd=root, stdin=lines)
+    assert logged.code == 0, logged.stderr
+    assert run_kbgen("ask", "dark mode", cwd=root).code == 0
+    report = _report(root)
+    assert report["kpis"]["open_notes"] == 3 and [g["size"] for g in report["gaps"]] == [3]
+    drafted = run_kbgen("draft", cwd=root)
+    assert drafted.code == 0 and "create kb/general/" in drafted.stdout, drafted.stderr
