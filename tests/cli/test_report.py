@@ -178,7 +178,7 @@ def test_a_knowledge_base_with_no_articles_yet_logs_asks_and_reports(tmp_path: P
     logged = run_kbgen("log", "-", cwd=root, stdin=lines)
     assert logged.code == 0, logged.stderr
     assert run_kbgen("ask", "dark mode", cwd=root).code == 0
-    report = _report(root)
+    report = json.loads(run_kbgen("report", "--json", cwd=root).stdout)  # notes logged today: no --as-of
     assert report["kpis"]["open_notes"] == 3 and [g["size"] for g in report["gaps"]] == [3]
     drafted = run_kbgen("draft", cwd=root)
     assert drafted.code == 0 and "create kb/general/" in drafted.stdout, drafted.stderr
