@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import fastyaml
 from .errors import ERROR, WARNING, Diagnostic, KbgenError
@@ -440,3 +440,26 @@ def render_article(meta: dict[str, Any], body: str) -> str:
     ordered.update({key: value for key, value in meta.items() if key not in ordered})
     fm = "".join(_dump_value(key, value) for key, value in ordered.items())
     return f"---\n{fm}---\n{body.rstrip()}\n"
+
+
+def edit_file(path: Path, rel: str, edit: Callable[[str], str]) -> bool:
+    """Apply EDIT to an article file's text and write it back atomically; True when it changed.
+
+    EDIT sees the text with plain '\\n' line ends and no byte-order mark; the file keeps its own
+    (Windows line ends, a BOM), so an edit changes only the lines it means to.
+    """
+    from .files import atomic_write_text
+
+    text, problems = read_text(path, rel)
+    if text is None:
+        raise KbgenError(problems[0].message if problems else "the file cannot be read", path=rel)
+    bom = path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    crlf = "\r\n" in text
+    plain = text.replace("\r\n", "\n")
+    changed = edit(plain)
+    if changed == plain:
+        return False
+    if crlf:
+        changed = changed.replace("\n", "\r\n")
+    atomic_write_text(path, ("\ufeff" if bom else "") + changed)
+    return True

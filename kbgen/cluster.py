@@ -132,6 +132,17 @@ def cluster(vectors: "np.ndarray", settings: Settings = Settings()) -> list[int]
     n = len(vectors)
     if n == 0:
         return []
+    empty = np.linalg.norm(vectors, axis=1) < 1e-9  # texts with no words ("???"): each alone
+    if empty.any():
+        kept = cluster(vectors[~empty], settings) if (~empty).any() else []
+        labels, fresh, rest = [], max(kept, default=-1) + 1, iter(kept)
+        for is_empty in empty:
+            if is_empty:
+                labels.append(fresh)
+                fresh += 1
+            else:
+                labels.append(next(rest))
+        return labels
     if n < settings.lsa_from:
         settings = replace(settings, merge=settings.raw_merge)
     micro_of, sums, sizes = _leader(vectors, settings)

@@ -13,13 +13,14 @@ become live HTML or a Markdown link in the draft or, later, on the site.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from .articles import RESERVED_SLUGS, add_to_list, read_text, render_article, set_front_matter, split_front_matter
+from .articles import RESERVED_SLUGS, add_to_list, edit_file, read_text, render_article, set_front_matter, split_front_matter
 from .errors import KbgenError
-from .files import atomic_write_text
+from .files import atomic_write_bytes, atomic_write_text
+from .gaps import CATEGORY_GUESS_SCORE
 from .notes import Note, NoteLog
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class DraftResult:
     note_ids: list[str]  # the notes this run added
     created: bool
     body_updated: bool
+    marked: list[str] = field(default_factory=list)  # the open notes to mark drafted (added, or already listed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,7 +148,7 @@ def _category_for(gap: Gap, kb: KnowledgeBase, coverage: Coverage) -> str:
         return gap.category
     for note in gap.notes:
         match = coverage.matches.get(note.id)
-        if match and match.category in kb.categories:
+        if match and match.score >= CATEGORY_GUESS_SCORE and match.category in kb.categories:
             return match.category
     ordered = kb.ordered_categories()
     if not ordered:
@@ -162,32 +164,50 @@ def write_drafts(
     top: int | None = None,
     today: date | None = None,
     dry_run: bool = False,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> list[DraftResult]:
-    """One draft per gap of at least MIN_SIZE open notes (the TOP best ranked), then mark the notes drafted."""
+    """One draft per gap of at least MIN_SIZE open notes (the TOP best ranked), then mark the notes drafted.
+
+    A gap whose draft cannot be written (say an editor broke its front matter) is skipped with a
+    warning; the others are still written and their notes marked.
+    """
     project = kb.project
     today = today or date.today()
     by_note = _drafts_by_note(kb)
-    taken = {a.slug for a in kb.articles}
+    # every file name under kb/ is taken, including files that do not parse
+    taken = {a.slug for a in kb.articles} | {p.stem for p in project.kb_dir.rglob("*.md")}
     chosen = [g for g in coverage.gaps if g.size + len(g.drafted) >= min_size and g.notes]
     if top is not None:
         chosen = chosen[:top]
     results: list[DraftResult] = []
     events: list[tuple[str, str, dict[str, Any]]] = []
-    similar = _similar_drafts(kb, [g for g in chosen if not any(n.id in by_note for n in g.drafted) and not g.draft])
-    for gap in chosen:
-        existing = next((by_note[n.id] for n in gap.drafted if n.id in by_note), None)
-        if existing is None and gap.draft:
-            existing = next((a for a in kb.articles if a.rel == gap.draft and a.status == "draft"), None)
-        if existing is None:
-            existing = similar.get(gap.id)
-        if existing is None:
-            result = _create(kb, gap, coverage, taken, today, dry_run)
-        else:
-            result = _update(existing, gap, notes_by_id, dry_run)
-        results.append(result)
-        events += [(note_id, "drafted", {"draft": result.path, "gap": gap.id}) for note_id in result.note_ids]
-    if events and not dry_run:
-        NoteLog(project.gaps_dir).add_events(events)
+
+    def known_draft(gap: Gap) -> Article | None:
+        found = next((by_note[n.id] for n in gap.drafted + gap.notes if n.id in by_note), None)
+        if found is None and gap.draft:
+            found = next((a for a in kb.articles if a.rel == gap.draft and a.status == "draft"), None)
+        return found
+
+    similar = _similar_drafts(kb, [g for g in chosen if known_draft(g) is None and not g.draft])
+    try:
+        for gap in chosen:
+            existing = known_draft(gap) or similar.get(gap.id)
+            if existing is None and gap.draft and (project.root / gap.draft).exists():
+                warn(f"{gap.draft}: skipped; it holds notes of gap {gap.id} but is not a draft kbgen can read")
+                continue
+            try:
+                if existing is None:
+                    result = _create(kb, gap, coverage, taken, today, dry_run)
+                else:
+                    result = _update(existing, gap, notes_by_id, dry_run)
+            except KbgenError as exc:
+                warn(f"{exc}; gap {gap.id} skipped")
+                continue
+            results.append(result)
+            events += [(note_id, "drafted", {"draft": result.path, "gap": gap.id}) for note_id in result.marked]
+    finally:
+        if events and not dry_run:
+            NoteLog(project.gaps_dir).add_events(events)
     return results
 
 
@@ -244,38 +264,48 @@ def _create(kb: KnowledgeBase, gap: Gap, coverage: Coverage, taken: set[str], to
         del meta["tags"]
     text = render_article(meta, render_body(gap.id, gap.notes))
     if not dry_run:
-        if path.exists():  # pragma: no cover - slug_for avoids every known slug
+        if path.exists():
             raise KbgenError(f"{project.relpath(path)} already exists; not overwriting it")
         atomic_write_text(path, text)
-    return DraftResult(project.relpath(path), slug, title, gap.id, [n.id for n in gap.notes], True, True)
+    ids = [n.id for n in gap.notes]
+    return DraftResult(project.relpath(path), slug, title, gap.id, ids, True, True, ids)
 
 
 def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: bool) -> DraftResult:
     """Add the gap's new notes to an existing draft, keeping everything an editor wrote."""
-    new_notes = [n for n in gap.notes if n.id not in set(article.source_notes)]
-    text, problems = read_text(article.path, article.rel)
-    if text is None:
-        raise KbgenError(f"{article.rel}: cannot read the draft to update it ({problems[0].message if problems else 'unreadable'})")
+    listed = set(article.source_notes)
+    new_notes = [n for n in gap.notes if n.id not in listed]
     known = {" ".join(q.lower().split()).rstrip("?!. ") for q in article.questions}
     room = max(MAX_QUESTIONS - len(article.questions), 0)
     phrasings = [plain(q, 300) for q in gap.phrasings if " ".join(q.lower().split()).rstrip("?!. ") not in known][:room]
-    updated = add_to_list(text, "questions", phrasings, where=article.rel)
-    updated = add_to_list(updated, "source_notes", [n.id for n in new_notes], where=article.rel)
-    if not article.gap_id:
-        updated = set_front_matter(updated, {"gap_id": gap.id}, where=article.rel)
-    body_updated = False
     old_notes = [notes_by_id[i] for i in article.source_notes if i in notes_by_id]
-    split = split_front_matter(updated)
-    if split is not None and new_notes:
-        _, body, _ = split
-        gap_id = article.gap_id or gap.id
-        if body.strip() == render_body(gap_id, old_notes).strip():
-            head = updated[: len(updated) - len(body)]
-            updated = head + render_body(gap_id, old_notes + new_notes).rstrip() + "\n"
-            body_updated = True
-    if updated != text and not dry_run:
-        atomic_write_text(article.path, updated)
-    return DraftResult(article.rel, article.slug, article.title, article.gap_id or gap.id, [n.id for n in new_notes], False, body_updated)
+    gap_id = article.gap_id or gap.id
+    body_updated = False
+
+    def edit(text: str) -> str:
+        nonlocal body_updated
+        updated = add_to_list(text, "questions", phrasings, where=article.rel)
+        updated = add_to_list(updated, "source_notes", [n.id for n in new_notes], where=article.rel)
+        if not article.gap_id:
+            updated = set_front_matter(updated, {"gap_id": gap.id}, where=article.rel)
+        split = split_front_matter(updated)
+        if split is not None and new_notes:
+            _, body, _ = split
+            if body.strip() == render_body(gap_id, old_notes).strip():
+                updated = updated[: len(updated) - len(body)] + render_body(gap_id, old_notes + new_notes).rstrip() + "\n"
+                body_updated = True
+        return updated
+
+    if dry_run:
+        text, _ = read_text(article.path, article.rel)
+        if text is not None:
+            edit(text.replace("\r\n", "\n"))
+    else:
+        edit_file(article.path, article.rel, edit)
+    return DraftResult(
+        article.rel, article.slug, article.title, gap_id, [n.id for n in new_notes], False, body_updated,
+        [n.id for n in gap.notes],  # open notes already listed in the draft get marked too
+    )
 
 
 def _common_tags(notes: list[Note], limit: int = 5) -> list[str]:
@@ -310,11 +340,15 @@ def find_draft(kb: KnowledgeBase, ref: str) -> Article:
 
 
 def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date | None = None, dry_run: bool = False) -> Promotion:
-    """Publish ARTICLE and mark its source notes resolved by it."""
+    """Publish ARTICLE and mark its source notes resolved by it.
+
+    `kbgen check` runs on the published article before anything else changes: if it reports an
+    error in the article (a broken link, a link to a hidden article), the file is put back as it
+    was and nothing is marked.
+    """
+    from .check import check
+
     today = today or date.today()
-    errors = [d for d in kb.diagnostics if d.is_error and d.path == article.rel]
-    if errors:
-        raise KbgenError(f"{article.rel} has errors; fix them first:\n" + "\n".join(f"  {d}" for d in errors))
     if "Drafted by kbgen from gap" in article.body:
         raise KbgenError(
             f"{article.rel}: the body still holds kbgen's drafting note; rewrite the body for customers "
@@ -325,12 +359,21 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
         changes["review_by"] = today + timedelta(days=182)
     if reviewer:
         changes["reviewer"] = reviewer
-    if not dry_run:
-        text, problems = read_text(article.path, article.rel)
-        if text is None:
-            raise KbgenError(f"{article.rel}: cannot read it ({problems[0].message if problems else 'unreadable'})")
-        atomic_write_text(article.path, set_front_matter(text, changes, where=article.rel))
-        events = [(note_id, "resolved", {"article": article.slug, "by": "promote"}) for note_id in article.source_notes]
-        NoteLog(kb.project.gaps_dir).add_events(events)
-    return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)
 
+    def refuse(errors: list[Any]) -> None:
+        raise KbgenError(f"{article.rel} would be published with errors; fix them first:\n" + "\n".join(f"  {d}" for d in errors))
+
+    if dry_run:
+        errors = [d for d in check(kb.project, today=today).errors if d.path == article.rel]
+        if errors:
+            refuse(errors)
+        return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)
+    original = article.path.read_bytes()
+    edit_file(article.path, article.rel, lambda text: set_front_matter(text, changes, where=article.rel))
+    errors = [d for d in check(kb.project, today=today).errors if d.path == article.rel]
+    if errors:
+        atomic_write_bytes(article.path, original)
+        refuse(errors)
+    events = [(note_id, "resolved", {"article": article.slug, "by": "promote"}) for note_id in article.source_notes]
+    NoteLog(kb.project.gaps_dir).add_events(events)
+    return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)

@@ -257,7 +257,7 @@ def analyze(
 
     as_of = as_of or datetime.now(timezone.utc)
     step = progress or (lambda label, done, total: None)
-    notes = [n for n in notes if since is None or n.when >= since]
+    notes = [_as_of(n, as_of, kb) for n in notes if n.when <= as_of and (since is None or n.when >= since)]
     matcher = Matcher(searcher)
     matches: dict[str, Match] = {}
     open_notes = [n for n in notes if n.state == "open"]
@@ -316,6 +316,29 @@ def analyze(
     return Coverage(as_of, notes, gaps, entries, matches)
 
 
+def _as_of(note: Note, moment: datetime, kb: KnowledgeBase) -> Note:
+    """NOTE as it stood at MOMENT: later events left out. A note drafted into a file that has
+    since been deleted is open again, so its question is not lost from view."""
+    from dataclasses import replace
+
+    events = [e for e in note.events if _event_time(e, note) <= moment]
+    state = "open"
+    for event in events:
+        state = "open" if event.get("event") == "reopened" else str(event.get("event"))
+    if state == "drafted" and events and events[-1].get("draft") and not (kb.project.root / str(events[-1]["draft"])).exists():
+        state = "open"
+    if state == note.state and len(events) == len(note.events):
+        return note
+    return replace(note, events=events, state=state)
+
+
+def _event_time(event: dict[str, Any], note: Note) -> datetime:
+    try:
+        return parse_time(str(event.get("time") or note.time))
+    except ValueError:
+        return note.when
+
+
 def _gap(members: list[Note], vectors: Any, matches: dict[str, Match], as_of: datetime) -> Gap:
     """A gap from one cluster (members oldest first): its open notes, and any drafted ones."""
     import numpy as np
@@ -371,11 +394,11 @@ def weeks_between(first: datetime, last: datetime) -> list[str]:
     return weeks
 
 
-def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1) -> dict[str, Any]:
-    """The headline figures, overall and by category."""
+def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, category: str | None = None) -> dict[str, Any]:
+    """The headline figures, overall and by category (only CATEGORY's articles when it is given)."""
     notes = coverage.notes
-    stale = stale_articles(kb, today)
-    drafts = [a for a in kb.articles if a.status == "draft"]
+    stale = [a for a in stale_articles(kb, today) if not category or a.category == category]
+    drafts = [a for a in waiting_drafts(kb) if not category or a.category == category]
     gaps = [g for g in coverage.gaps if g.size >= min_size]
     per_week = Counter(iso_week(n.when) for n in notes)
     weeks = weeks_between(min(n.when for n in notes), coverage.as_of) if notes else []
@@ -387,21 +410,21 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1) 
     def row(name: str) -> dict[str, Any]:
         return categories.setdefault(
             name or "(none)",
-            {"notes": 0, "answered_when_logged": 0, "open_gaps": 0, "gap_notes": 0, "findability_notes": 0, "stale": 0, "drafts": 0},
+            {"notes": 0, "answered_when_logged": 0, "findability_notes": 0, "in_gaps": 0, "drafted": 0, "closed": 0,
+             "open_gaps": 0, "stale": 0, "drafts": 0},
         )
 
+    # every note counts once, under its own category, in exactly one of: findability, in a gap
+    # (of any size), drafted, or closed (resolved or dismissed); a gap counts under its guess
+    where = {n.id: "findability_notes" for e in coverage.findable for n in e.notes}
+    where.update({n.id: "in_gaps" for g in coverage.gaps for n in g.notes})
     for note in notes:
         r = row(note_category(note, coverage.matches.get(note.id)))
         r["notes"] += 1
         r["answered_when_logged"] += int(note.answered)
-    # notes count under their own category; a gap counts once, under its category guess
+        r[where.get(note.id, "drafted" if note.state == "drafted" else "closed")] += 1
     for gap in gaps:
         row(gap.category)["open_gaps"] += 1
-        for n in gap.notes:
-            row(note_category(n, coverage.matches.get(n.id)))["gap_notes"] += 1
-    for entry in coverage.findable:
-        for n in entry.notes:
-            row(note_category(n, coverage.matches.get(n.id)))["findability_notes"] += 1
     for article in stale:
         row(article.category)["stale"] += 1
     for article in drafts:
@@ -439,6 +462,10 @@ def median_days_to_article(notes: list[Note]) -> float | None:
                 resolved_at[article] = min(resolved_at.get(article, when), when)
     days = [(resolved_at[a] - first_note[a]).total_seconds() / 86400 for a in resolved_at]
     return round(statistics.median(days), 1) if days else None
+
+
+def waiting_drafts(kb: KnowledgeBase) -> list[Any]:
+    return sorted((a for a in kb.articles if a.status == "draft"), key=lambda a: a.rel)
 
 
 def stale_articles(kb: KnowledgeBase, today: date) -> list[Any]:

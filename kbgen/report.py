@@ -13,18 +13,19 @@ import re
 from datetime import date
 from typing import Any
 
-from .gaps import Coverage, kpis, stale_articles
+from .gaps import Coverage, kpis, stale_articles, waiting_drafts
 from .kb import KnowledgeBase
 
 
 def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str, Any], min_size: int = 1) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
     gaps = [g for g in coverage.gaps if g.size >= min_size]
-    drafts = [a for a in kb.articles if a.status == "draft"]
+    category = filters.get("category")
+    drafts = [a for a in waiting_drafts(kb) if not category or a.category == category]
     return {
         "as_of": today.isoformat(),
         "filters": filters,
-        "kpis": kpis(coverage, kb, today, min_size),
+        "kpis": kpis(coverage, kb, today, min_size, category),
         "gaps": [g.to_dict() for g in gaps],
         "findability": [e.to_dict() for e in coverage.findable],
         "stale": [
@@ -38,6 +39,7 @@ def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str,
                 "path": a.rel,
             }
             for a in stale_articles(kb, today)
+            if not category or a.category == category
         ],
         "drafts": [
             {
@@ -48,7 +50,7 @@ def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str,
                 "gap_id": a.gap_id,
                 "notes": len(a.source_notes),
             }
-            for a in sorted(drafts, key=lambda a: a.rel)
+            for a in drafts
         ],
     }
 
@@ -86,8 +88,8 @@ def category_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [
         (
             name,
-            [f"{r['notes']:,}", _share(r["answered_share"]), f"{r['findability_notes']:,}", f"{r['gap_notes']:,}",
-             f"{r['open_gaps']:,}", f"{r['stale']:,}", f"{r['drafts']:,}"],
+            [f"{r['notes']:,}", _share(r["answered_share"]), f"{r['findability_notes']:,}", f"{r['in_gaps']:,}",
+             f"{r['drafted']:,}", f"{r['closed']:,}", f"{r['open_gaps']:,}", f"{r['stale']:,}", f"{r['drafts']:,}"],
         )
         for name, r in rows
     ]
@@ -99,9 +101,10 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
 
 def md(text: str) -> str:
-    """Untrusted text as inert Markdown: specials escaped, one line, and no auto-linked URLs."""
+    """Untrusted text as inert Markdown: specials escaped, one line, no auto-linked URLs or addresses,
+    no @mentions (a pull-request comment would notify whoever is named)."""
     text = " ".join(str(text).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("@", "@\u200b")  # no @mentions, no e-mail autolinks
     return re.sub(r"(?i)\b(https?|ftp|www)(:|\.)", lambda m: m.group(1) + "\u200b" + m.group(2), text)
 
 
@@ -116,8 +119,8 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
     out.append("")
     rows = category_rows(report)
     if rows:
-        out += ["| Category | Notes | Answered when logged | Findability | In gaps | Open gaps | Stale | Drafts |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        out += ["| Category | Notes | Answered when logged | Findability | In gaps | Drafted | Closed | Open gaps | Stale | Drafts |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         out += [f"| {md(name)} | {' | '.join(cells)} |" for name, cells in rows]
         out.append("")
 
@@ -227,10 +230,10 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px}
 .chart text{font-size:11px;fill:#59636e;text-anchor:middle}
 .chart text.row-label{text-anchor:end;font-size:12px;fill:#1f2328}.chart text.value{text-anchor:start}
 .chart .bar text.value{text-anchor:middle}
-rect.part-closed{fill:#2da44e}rect.part-findability{fill:#d4a72c}rect.part-gaps{fill:#cf222e}
+rect.part-closed{fill:#2da44e}rect.part-drafted{fill:#8250df}rect.part-findability{fill:#d4a72c}rect.part-gaps{fill:#cf222e}
 .legend{font-weight:400;margin-left:12px;font-size:13px}
 .key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
-.key.part-closed{background:#2da44e}.key.part-findability{background:#d4a72c}.key.part-gaps{background:#cf222e}
+.key.part-closed{background:#2da44e}.key.part-drafted{background:#8250df}.key.part-findability{background:#d4a72c}.key.part-gaps{background:#cf222e}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d1d9e0}
 th,td{padding:6px 8px;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
 td.n{text-align:right}code{font-size:13px;white-space:nowrap}
@@ -243,11 +246,11 @@ def to_html(report: dict[str, Any], top: int = 20) -> str:
     k = report["kpis"]
     kpi_cards = "".join(f'<div class="kpi"><span class="muted">{_e(n)}</span><b>{_e(v)}</b></div>' for n, v in headline(report))
     weekly = _bar_chart("Notes logged per week", [w["week"] for w in k["weekly"]], [w["notes"] for w in k["weekly"]], "chart-weekly")
-    cats = [
-        (name, [r["notes"] - r["findability_notes"] - r["gap_notes"], r["findability_notes"], r["gap_notes"]])
-        for name, r in k["by_category"].items()
-    ]
-    coverage = _stacked_rows("Notes by category: closed, answered but not found, open gaps", cats, ["closed", "findability", "gaps"], "chart-coverage")
+    cats = [(name, [r["closed"], r["drafted"], r["findability_notes"], r["in_gaps"]]) for name, r in k["by_category"].items()]
+    coverage = _stacked_rows(
+        "Notes by category: closed, drafted, answered but not found, in gaps", cats,
+        ["closed", "drafted", "findability", "gaps"], "chart-coverage",
+    )
     gaps = report["gaps"]
     top_gaps = _stacked_rows(
         "Top gaps (notes)", [(g["title"], [g["size"]]) for g in gaps[:10]], ["gaps"], "chart-gaps"
@@ -318,7 +321,7 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
     if rows:
         by_category = Table(title="By category", title_justify="left")
         by_category.add_column("Category")
-        for column in ("Notes", "Answered when logged", "Findability", "In gaps", "Open gaps", "Stale", "Drafts"):
+        for column in ("Notes", "Answered when logged", "Findability", "In gaps", "Drafted", "Closed", "Open gaps", "Stale", "Drafts"):
             by_category.add_column(column, justify="right")
         for name, cells in rows:
             by_category.add_row(Text(name), *cells)

@@ -349,11 +349,12 @@ class Searcher:
 
     @property
     def signature(self) -> str:
-        """Changes whenever an answer could: any indexed file or a ranking setting."""
+        """Changes whenever an answer could: any indexed file, a ranking setting, the site's address."""
         import hashlib
 
         manifest = (self.project.cache_dir / INDEX_DIR / MANIFEST).read_bytes()
-        return hashlib.sha1(manifest + json.dumps(self.settings, sort_keys=True).encode()).hexdigest()
+        extra = json.dumps([self.settings, self.project.url_for("")], sort_keys=True).encode()  # hits carry URLs
+        return hashlib.sha1(manifest + extra).hexdigest()
 
     def _hit(self, score: float, stored: dict[str, Any], question: str) -> Hit:
         return Hit(

@@ -51,3 +51,10 @@ def test_more_micro_clusters_than_the_linkage_cap_are_attached_not_dropped() -> 
 
 def test_empty_input() -> None:
     assert cluster.cluster(cluster.features([], stem_words)) == []
+
+
+def test_texts_without_words_stand_alone_and_break_nothing() -> None:
+    texts = ["???", "is there a dark mode", "🙂", "dark mode for the app", "", "please add dark mode"]
+    labels = _labels(texts)
+    assert labels[1] == labels[3] == labels[5]
+    assert len({labels[0], labels[2], labels[4], labels[1]}) == 4

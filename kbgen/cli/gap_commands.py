@@ -48,7 +48,6 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
     notes = NoteLog(project.gaps_dir).read(problems)
     for problem in problems:
         typer.echo(f"warning: {project.relpath(Path(problem.path))}:{problem.line}: {problem.message}", err=True)
-    notes = [n for n in notes if n.when <= moment]
     searcher = Searcher.open(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True))
     console = stderr_console()
     with Progress(console=console, transient=True, disable=quiet or not console.is_terminal) as progress:
@@ -91,7 +90,7 @@ def report_command(
 
     project, kb, coverage, today = _coverage(since, category, as_of, json_output or markdown)
     if apply_findability:
-        _apply_findability(project, coverage)
+        _apply_findability(project, coverage, json_output)
         return
     filters = {"since": since, "category": category, "min_size": min_size}
     data = report.build(coverage, kb, today, filters, min_size)
@@ -113,25 +112,26 @@ def report_command(
         report.to_terminal(data, Console(), top=top)
 
 
-def _apply_findability(project: Any, coverage: Any) -> None:
-    from kbgen.articles import add_to_list
-    from kbgen.files import atomic_write_text
+def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:
+    from kbgen.articles import add_to_list, edit_file
     from kbgen.notes import NoteLog
 
-    if not coverage.findable:
-        typer.echo("No findability fixes to apply.")
-        return
+    applied = []
     events = []
     for entry in coverage.findable:
         if not entry.path:
             continue
-        path = project.root / entry.path
-        text = path.read_text(encoding="utf-8")
-        if entry.phrasings:
-            atomic_write_text(path, add_to_list(text, "questions", entry.phrasings, where=entry.path))
+        edit_file(project.root / entry.path, entry.path, lambda text, e=entry: add_to_list(text, "questions", e.phrasings, where=e.path))
         events += [(note.id, "resolved", {"article": entry.slug, "by": "findability"}) for note in entry.notes]
-        typer.echo(f"{entry.path}: added {len(entry.phrasings)} phrasing{'s' * (len(entry.phrasings) != 1)}; {len(entry.notes)} notes resolved")
+        applied.append({"path": entry.path, "slug": entry.slug, "added": entry.phrasings, "note_ids": [n.id for n in entry.notes]})
     NoteLog(project.gaps_dir).add_events(events)
+    if json_output:
+        print_json({"applied": applied})
+    elif not applied:
+        typer.echo("No findability fixes to apply.")
+    for item in applied if not json_output else []:
+        added, notes = len(item["added"]), len(item["note_ids"])
+        typer.echo(f"{item['path']}: added {added} phrasing{'s' * (added != 1)}; {notes} notes resolved")
 
 
 @app.command("draft")
@@ -154,7 +154,10 @@ def draft_command(
 
     project, kb, coverage, today = _coverage(None, None, None, json_output)
     notes_by_id = {n.id: n for n in NoteLog(project.gaps_dir).read()}
-    results = write_drafts(kb, coverage, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run)
+    results = write_drafts(
+        kb, coverage, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run,
+        warn=lambda message: typer.echo(f"warning: {message}", err=True),
+    )
     if json_output:
         print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results]})
         return

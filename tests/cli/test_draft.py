@@ -148,3 +148,62 @@ def test_a_draft_an_editor_already_started_on_the_topic_gets_the_notes(project: 
     text = started.read_text(encoding="utf-8")
     assert text.endswith("---\nWe are working on euro invoicing.\n") and "  - N04\n" in text
     assert [d["action"] for d in drafts if d is not euro] == ["created"]  # dark mode still gets its own
+
+
+def test_promote_refuses_what_check_would_reject_and_changes_nothing(project: Path) -> None:
+    (first, _) = _draft(project)
+    path = project / first["path"]
+    head, _, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(head + "\n---\nSee [plans](../billing/no-such-article.md).\n", encoding="utf-8")
+    before = path.read_bytes()
+    refused = run_kbgen("promote", first["path"], cwd=project)
+    assert_clean_failure(refused)
+    assert "no-such-article" in refused.stderr
+    assert path.read_bytes() == before
+    assert "status: draft" in path.read_text(encoding="utf-8")
+
+
+def test_open_notes_listed_in_a_draft_update_it_rather_than_start_another(project: Path) -> None:
+    mine = project / "kb" / "account" / "appearance.md"
+    mine.write_text("---\ntitle: Appearance settings\nstatus: draft\nsource_notes:\n  - N08\n  - N09\n  - N10\n---\nThemes.\n")
+    drafts = _draft(project)
+    paths = [d["path"] for d in drafts]
+    assert "kb/account/appearance.md" in paths and len([p for p in paths if "dark" in p]) == 0
+    assert not {"N08", "N09", "N10"} & _open_note_ids(project)
+
+
+def test_a_broken_draft_is_skipped_with_a_warning_and_the_rest_are_written(project: Path) -> None:
+    (first, second) = _draft(project)
+    broken = project / second["path"]
+    broken.write_text("---\ntitle: [unclosed\nstatus: draft\n---\nBody.\n", encoding="utf-8")
+    before = broken.read_bytes()
+    _log(project, {"id": "N30", "question": "dark mode on the app please", "answer": "Planned."},
+         {"id": "N31", "question": "euro invoices yet?", "answer": "Soon."})
+    result = run_kbgen("draft", "--json", "--min-size", "1", cwd=project)
+    assert result.code == 0, result.stderr
+    assert "warning:" in result.stderr and second["path"] in result.stderr
+    assert broken.read_bytes() == before
+    written = json.loads(result.stdout)["drafts"]
+    assert any(d["path"] == first["path"] and "N31" in d["note_ids"] for d in written)
+
+
+def test_windows_line_ends_and_a_bom_survive_updates_and_promotion(project: Path) -> None:
+    (first, _) = _draft(project)
+    path = project / first["path"]
+    head, _, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_bytes(b"\xef\xbb\xbf" + (head + "\n---\nWe invoice in US dollars.\n").replace("\n", "\r\n").encode())
+    _log(project, {"id": "N40", "question": "invoice in euros possible?", "answer": "Not yet."})
+    again = next(d for d in _draft(project, "--min-size", "1") if d["path"] == first["path"])
+    assert again["note_ids"] == ["N40"]
+    assert run_kbgen("promote", first["path"], cwd=project).code == 0
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert b"status: published\r\n" in data and b"  - N40\r\n" in data
+
+
+def test_notes_of_a_draft_deleted_by_hand_are_open_again(project: Path) -> None:
+    (first, _) = _draft(project)
+    (project / first["path"]).unlink()
+    assert {"N04", "N05", "N06", "N07"} <= _open_note_ids(project)
+    again = _draft(project)
+    assert any(d["action"] == "created" and "N04" in d["note_ids"] for d in again)

@@ -114,9 +114,11 @@ def test_apply_findability_adds_phrasings_keeps_the_file_and_resolves_the_notes(
     assert "kb/account/reset-password.md: added 2 phrasings; 2 notes resolved" in result.stdout
     changed = article.read_text(encoding="utf-8")
     assert changed.replace("  - how do i reset my password\n  - forgot my password, what now\n", "") == original
-    report = _report(project)
+    report = json.loads(run_kbgen("report", "--json", cwd=project).stdout)  # as of now: the fixes are in
     assert report["findability"] == []
     assert report["kpis"]["open_notes"] == 12 - 3
+    # as of a date before the fixes, those notes were still open
+    assert len(_report(project)["findability"]) == 2
     assert run_kbgen("check", cwd=project).code == 0
 
 
@@ -182,3 +184,34 @@ def test_a_knowledge_base_with_no_articles_yet_logs_asks_and_reports(tmp_path: P
     assert report["kpis"]["open_notes"] == 3 and [g["size"] for g in report["gaps"]] == [3]
     drafted = run_kbgen("draft", cwd=root)
     assert drafted.code == 0 and "create kb/general/" in drafted.stdout, drafted.stderr
+
+
+def test_as_of_a_date_leaves_out_what_happened_after_it(project: Path) -> None:
+    early = json.loads(run_kbgen("report", "--json", "--as-of", "2026-10-10", cwd=project).stdout)
+    open_ids = {i for g in early["gaps"] for i in g["note_ids"]} | {i for f in early["findability"] for i in f["note_ids"]}
+    assert "N14" in open_ids  # resolved on 2026-10-18, so still open on 2026-10-10
+    assert "N12" not in open_ids  # logged on 2026-10-22
+    assert early["kpis"]["median_days_to_article"] is None
+
+
+def test_category_filter_applies_to_stale_articles_and_drafts(project: Path) -> None:
+    account = _report(project, "--category", "account")
+    assert account["stale"] == [] and [d["slug"] for d in account["drafts"]] == ["export-data-draft"]
+    billing = _report(project, "--category", "billing")
+    assert [s["slug"] for s in billing["stale"]] == ["refunds"] and billing["drafts"] == []
+
+
+def test_a_new_site_address_reaches_cached_matches(project: Path) -> None:
+    assert all(f["url"].startswith("https://help.example.test/") for f in _report(project)["findability"])
+    (project / "mkdocs.yml").write_text("site_name: Golden\nsite_url: https://support.example.org/\n", encoding="utf-8")
+    assert all(f["url"].startswith("https://support.example.org/") for f in _report(project)["findability"])
+
+
+def test_markdown_mentions_and_addresses_stay_inert(project: Path) -> None:
+    note = {"type": "note", "id": "M1", "time": "2026-10-23T10:00:00Z", "answered": False,
+            "question": "ping @acme/support-team or mail help@cos.example about the zqx widget"}
+    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(note) + "\n")
+    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
+    line = next(line for line in out.splitlines() if "zqx" in line)
+    assert "@acme" not in line and "help@cos" not in line and "@\u200bacme" in line

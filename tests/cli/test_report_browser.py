@@ -38,7 +38,7 @@ def test_the_demo_reports_charts_render_in_a_browser(browser, tmp_path: Path) ->
     weekly = browser.find_elements(By.CSS_SELECTOR, "#chart-weekly rect")
     assert len(weekly) == 8  # eight weeks of demo notes, 2026-W40 to W47
     colours = {b.value_of_css_property("fill") for b in browser.find_elements(By.CSS_SELECTOR, "#chart-coverage rect")}
-    assert len(colours) == 3  # closed, findability and gaps are told apart
+    assert len(colours) == 4  # closed, drafted, findability and gaps are told apart
     (ROOT / "screenshots").mkdir(exist_ok=True)
     browser.set_window_size(1280, 2400)
     browser.save_screenshot(str(ROOT / "screenshots" / "report.png"))
