@@ -1,8 +1,10 @@
 """Group short texts by meaning, at any scale, the same way every time.
 
 Features: TF-IDF over stemmed words and over character 3- to 5-grams of each word (typos and
-word variants), each block L2-normalised, then reduced to a few hundred dense dimensions with a
-seeded randomized SVD (latent semantic analysis), which also lets near-synonyms meet.
+word variants), each block L2-normalised, then reduced to at most 80 dense dimensions (one per
+12 texts) with a seeded randomized SVD (latent semantic analysis), which also lets words that
+keep company meet. Fewer than 240 texts are too few to learn that from: they are compared in
+the raw TF-IDF space, with a cut of its own.
 
 Clustering has two stages, so no step compares every text with every other:
 
@@ -32,7 +34,7 @@ _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 @dataclass(frozen=True)
 class Settings:
-    """Chosen on CLINC150 validation queries (benchmarks/gap_quality.py), never on test."""
+    """Chosen on CLINC150's validation queries and the demo's notes (benchmarks/gaps.py), never on test."""
 
     char_weight: float = 1.0  # weight of the character n-gram block against the word block
     dims: int = 80  # most dense dimensions after SVD ...
