@@ -13,11 +13,21 @@ become live HTML or a Markdown link in the draft or, later, on the site.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from .articles import RESERVED_SLUGS, add_to_list, edit_file, read_text, render_article, set_front_matter, split_front_matter
+from .articles import (
+    RESERVED_SLUGS,
+    add_to_list,
+    edit_file,
+    parse_article,
+    read_text,
+    render_article,
+    set_front_matter,
+    split_front_matter,
+)
 from .errors import KbgenError
 from .files import atomic_write_bytes, atomic_write_text
 from .gaps import CATEGORY_GUESS_SCORE
@@ -182,24 +192,39 @@ def write_drafts(
     results: list[DraftResult] = []
     events: list[tuple[str, str, dict[str, Any]]] = []
 
-    def known_draft(gap: Gap) -> Article | None:
-        found = next((by_note[n.id] for n in gap.drafted + gap.notes if n.id in by_note), None)
-        if found is None and gap.draft:
-            found = next((a for a in kb.articles if a.rel == gap.draft and a.status == "draft"), None)
-        return found
+    current = {a.rel: a for a in kb.articles if a.status == "draft"}
 
-    similar = _similar_drafts(kb, [g for g in chosen if known_draft(g) is None and not g.draft])
+    def drafted_into(gap: Gap) -> str:
+        """The draft most of the gap's notes are already in, if most of them are ("" if none is)."""
+        votes: Counter[str] = Counter()
+        for note in gap.drafted:
+            path = next((str(e["draft"]) for e in reversed(note.events) if e.get("event") == "drafted" and e.get("draft")), "")
+            if path:
+                votes[path] += 1
+        for note in gap.notes:
+            if note.id in by_note:
+                votes[by_note[note.id].rel] += 1
+        if not votes:
+            return ""
+        path, count = min(votes.items(), key=lambda item: (-item[1], item[0]))
+        return path if 2 * count >= len(gap.notes) + len(gap.drafted) else ""
+
+    targets = {g.id: drafted_into(g) for g in chosen}
+    similar = _similar_drafts(kb, [g for g in chosen if not targets[g.id]])
     try:
         for gap in chosen:
-            existing = known_draft(gap) or similar.get(gap.id)
-            if existing is None and gap.draft and (project.root / gap.draft).exists():
-                warn(f"{gap.draft}: skipped; it holds notes of gap {gap.id} but is not a draft kbgen can read")
+            path = targets[gap.id]
+            existing = current.get(path) if path else similar.get(gap.id)
+            if path and existing is None:
+                warn(f"{path}: skipped; it holds most notes of gap {gap.id} but is not a draft kbgen can read")
                 continue
             try:
                 if existing is None:
                     result = _create(kb, gap, coverage, taken, today, dry_run)
                 else:
                     result = _update(existing, gap, notes_by_id, dry_run)
+                    if not dry_run:  # a later gap may add to the same draft: let it see this one's notes
+                        current[existing.rel] = _reload(existing)
             except KbgenError as exc:
                 warn(f"{exc}; gap {gap.id} skipped")
                 continue
@@ -209,6 +234,14 @@ def write_drafts(
         if events and not dry_run:
             NoteLog(project.gaps_dir).add_events(events)
     return results
+
+
+def _reload(article: Article) -> Article:
+    text, problems = read_text(article.path, article.rel)
+    parsed, _ = parse_article(article.path, article.rel, article.category, text or "")
+    if parsed is None:
+        raise KbgenError(f"{article.rel} cannot be read back after the update", path=article.rel)
+    return parsed
 
 
 def _similar_drafts(kb: KnowledgeBase, gaps: list[Gap]) -> dict[str, Article]:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 HALF_LIFE_DAYS = 28.0  # a note's weight in the rank halves every four weeks
 MATCH_CACHE = "matches.json"
+GAP_IDS = "gap-ids.json"  # each note's gap at the last report, so ids carry over
 _PLACEHOLDER = re.compile(r"\[[a-z-]+\]")  # what redaction leaves, such as [email]
 CATEGORY_GUESS_SCORE = 0.35  # a gap with no category from agents takes its closest articles' at this score
 
@@ -168,6 +169,58 @@ def gap_id(first_note_id: str) -> str:
     return "gap-" + hashlib.sha1(first_note_id.encode("utf-8")).hexdigest()[:8]
 
 
+def _previous_ids(path: Any) -> dict[str, str]:
+    """Note id -> the gap it was in at the last report (this machine's cache)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_ids(path: Any, gaps: list[Gap]) -> None:
+    ids = {n.id: g.id for g in gaps for n in [*g.notes, *g.drafted]}
+    atomic_write_text(path, json.dumps(ids, separators=(",", ":")))
+
+
+def _carry_ids(gaps: list[Gap], previous: dict[str, str]) -> None:
+    """Give each gap the id its notes had before, so a gap keeps its id as notes come and go.
+
+    Clustering is redone on every report, and a few more notes can move the boundaries a
+    little; a gap inherits the id that most of its earlier notes carried (at the last report on
+    this machine, or in the `drafted` events kept in gaps/), each id going to one gap only.
+    Gaps with no such majority keep the id of their earliest note.
+    """
+    claims = []
+    for index, gap in enumerate(gaps):
+        votes: Counter[str] = Counter()
+        for note in [*gap.notes, *gap.drafted]:
+            old = previous.get(note.id) or next(
+                (str(e["gap"]) for e in reversed(note.events) if e.get("event") == "drafted" and e.get("gap")), ""
+            )
+            if old:
+                votes[old] += 1
+        known = sum(votes.values())
+        for old, count in votes.items():
+            if 2 * count > known:
+                claims.append((-count, old, index))
+    taken: set[str] = set()
+    named: set[int] = set()
+    for _, old, index in sorted(claims):
+        if old not in taken and index not in named:
+            gaps[index].id = old
+            taken.add(old)
+            named.add(index)
+    for index, gap in enumerate(gaps):
+        if index in named:
+            continue
+        for note in sorted([*gap.notes, *gap.drafted], key=lambda n: (n.time, n.id)):
+            if gap_id(note.id) not in taken:
+                gap.id = gap_id(note.id)
+                break
+        taken.add(gap.id)
+
+
 class Matcher:
     """`Searcher.best` for many questions, cached on disk for the index's current state."""
 
@@ -298,6 +351,9 @@ def analyze(
         for rows in members.values():
             if any(pool[r].state == "open" for r in rows):
                 gaps.append(_gap([pool[r] for r in rows], vectors[rows], matches, as_of))
+        _carry_ids(gaps, _previous_ids(kb.project.cache_dir / GAP_IDS))
+        if since is None and category is None:  # a filtered view is not the record to carry ids from
+            _save_ids(kb.project.cache_dir / GAP_IDS, gaps)
         step("Clustering", 1, 1)
     gaps.sort(key=lambda g: (-g.score, -g.size, g.id))
     for rank, gap in enumerate(gaps, 1):

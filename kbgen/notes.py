@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,8 @@ def make_note(record: dict[str, Any], now: str | None = None, public_domains: It
             moment = parse_time(moment).astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         except ValueError:
             raise NoteError(f"'time' is '{moment}', not an ISO 8601 time like 2026-11-20T14:03:00Z", key="time") from None
+        if parse_time(moment) > datetime.now(timezone.utc) + timedelta(days=1):
+            raise NoteError(f"'time' is {moment}, in the future; give the time the question was asked", key="time")
     return Note(
         id_given=bool(note_id),
         id=note_id or new_id(),
@@ -282,9 +284,10 @@ class NoteLog:
                             events.append(record)
                         else:
                             raise ValueError(f"unknown type {kind!r}")
-                    except (ValueError, KeyError, TypeError) as exc:
+                    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                        reason = str(exc) if isinstance(exc, ValueError) else "it is not a note or an event kbgen wrote"
                         if problems is not None:
-                            problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid note: {exc}"))
+                            problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid note: {reason}"))
         events.sort(key=lambda e: str(e.get("time", "")))
         for event in events:
             note = notes.get(event["note"])
@@ -296,21 +299,39 @@ class NoteLog:
 
 
 def _note_from_record(record: dict[str, Any]) -> Note:
-    if not isinstance(record.get("id"), str) or not isinstance(record.get("question"), str):
-        raise ValueError("a note needs 'id' and 'question'")
-    parse_time(str(record["time"]))
+    """A stored note line as a Note; ValueError (with a plain reason) when a field has the wrong type."""
+
+    def text(key: str, default: str = "", required: bool = False) -> str:
+        value = record.get(key, default)
+        if required and not value:
+            raise ValueError(f"a note needs '{key}'")
+        if not isinstance(value, str):
+            raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
+        return value
+
+    def texts(key: str) -> list[Any]:
+        value = record.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, (str, dict)) for v in value):
+            raise ValueError(f"'{key}' must be a list")
+        return list(value)
+
+    moment = text("time", required=True)
+    try:
+        parse_time(moment)
+    except ValueError:
+        raise ValueError(f"'time' is '{moment[:40]}', not an ISO 8601 time") from None
     return Note(
-        id=record["id"],
-        time=record["time"],
-        question=record["question"],
-        answer=record.get("answer", ""),
-        agent=record.get("agent", ""),
-        channel=record.get("channel", "other"),
-        ticket=record.get("ticket", ""),
-        tags=list(record.get("tags", [])),
-        category=record.get("category", ""),
-        redacted=list(record.get("redacted", [])),
-        matched=list(record.get("matched", [])),
+        id=text("id", required=True),
+        time=moment,
+        question=text("question", required=True),
+        answer=text("answer"),
+        agent=text("agent"),
+        channel=text("channel", "other"),
+        ticket=text("ticket"),
+        tags=[t for t in texts("tags") if isinstance(t, str)],
+        category=text("category"),
+        redacted=[k for k in texts("redacted") if isinstance(k, str)],
+        matched=[m for m in texts("matched") if isinstance(m, dict)],
         answered=bool(record.get("answered", False)),
     )
 

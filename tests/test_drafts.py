@@ -48,3 +48,36 @@ def test_plain_front_matter_text() -> None:
     assert plain("<b>hi</b> [x](y)") == "bhi/b x(y)"
     assert plain("word " * 100, 30).endswith("…") and len(plain("word " * 100, 30)) <= 31
     assert first_sentences("One. Two is longer. " + "Three " * 80, 40) == "One. Two is longer."
+
+
+def test_a_gap_goes_to_an_existing_draft_only_when_most_of_its_notes_are_in_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from kbgen.drafts import write_drafts
+    from kbgen.gaps import Coverage, Gap
+    from kbgen.kb import KnowledgeBase
+    from kbgen.notes import Note
+    from kbgen.project import Project
+
+    root = tmp_path / "p"
+    shutil.copytree(Path(__file__).parent / "report_cases" / "basic", root, ignore=shutil.ignore_patterns("expected.*"))
+    draft = root / "kb" / "billing" / "euros.md"
+    draft.write_text("---\ntitle: Invoices in euros?\nstatus: draft\nsource_notes:\n  - D1\n---\nSoon.\n", encoding="utf-8")
+    kb = KnowledgeBase.load(Project.load(root))
+    drafted = Note(id="D1", time="2026-10-01T00:00:00Z", question="invoices in euros", state="drafted",
+                   events=[{"event": "drafted", "draft": "kb/billing/euros.md", "time": "2026-10-02T00:00:00Z"}])
+    open_notes = [Note(id=f"O{i}", time=f"2026-10-1{i}T00:00:00Z", question=q, answer="Not yet.")
+                  for i, q in enumerate(["dark mode in the app", "app dark theme", "dark mode please"])]
+
+    def run(members_open: list[Note]) -> list:  # type: ignore[type-arg]
+        gap = Gap("gap-x", members_open, members_open[0].question, "billing", 1.0, drafted=[drafted])
+        coverage = Coverage(datetime(2026, 10, 30, tzinfo=timezone.utc), [drafted, *members_open], [gap], [])
+        return write_drafts(KnowledgeBase.load(Project.load(root)), coverage, {}, min_size=1, dry_run=True)
+
+    (minority,) = run(open_notes)  # one drafted note among four: a new draft, the old one untouched
+    assert minority.created and minority.path != "kb/billing/euros.md"
+    (majority,) = run(open_notes[:1])  # one drafted and one open: the existing draft
+    assert not majority.created and majority.path == "kb/billing/euros.md"
+    assert kb  # loaded fine

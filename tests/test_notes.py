@@ -92,3 +92,32 @@ def test_torn_tail_is_skipped_and_never_glued_to_the_next_note(tmp_path: Path) -
     problems: list[ReadProblem] = []
     assert [n.question for n in log.read(problems)] == ["first", "second"]
     assert len(problems) == 1 and problems[0].line == 2
+
+
+def test_stored_lines_with_wrongly_typed_fields_are_skipped_with_a_plain_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kbgen.notes import NoteLog, ReadProblem
+
+    shard = tmp_path / "2026-11.jsonl"
+    shard.write_text(
+        '{"type":"note","id":"X1","time":20261101,"question":"q"}\n'
+        '{"type":"note","id":"X2","time":"2026-11-01T00:00:00Z","question":"q","answer":5}\n'
+        '{"type":"note","id":"X3","time":"2026-11-01T00:00:00Z","question":"q","tags":"abc"}\n'
+        '[1, 2]\n'
+        '{"type":"note","id":"OK","time":"2026-11-01T00:00:00Z","question":"fine"}\n',
+        encoding="utf-8",
+    )
+    problems: list[ReadProblem] = []
+    notes = NoteLog(tmp_path).read(problems)
+    assert [n.id for n in notes] == ["OK"]
+    assert [p.line for p in problems] == [1, 2, 3, 4]
+    assert "'time' must be text" in problems[0].message and "'answer' must be text" in problems[1].message
+    assert "list indices" not in " ".join(p.message for p in problems)
+
+
+def test_a_note_dated_in_the_future_is_refused() -> None:
+    import pytest
+
+    from kbgen.notes import NoteError, make_note
+
+    with pytest.raises(NoteError, match="in the future"):
+        make_note({"question": "q", "time": "2099-01-01T00:00:00Z"})
