@@ -84,7 +84,7 @@ def inert(text: str) -> str:
 
 def plain(text: str, limit: int = 0) -> str:
     """TEXT as one line of plain words for front matter: angle brackets and link syntax dropped."""
-    text = " ".join(re.sub(r"[<>\[\]`]", "", text).split())
+    text = " ".join(re.sub(r"<(?=[A-Za-z/!?])|[\[\]`]", "", text).split())  # no tags or links; "a > b" stays
     text = _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
     if limit and len(text) > limit:
         cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
@@ -122,11 +122,14 @@ def first_sentences(text: str, limit: int = 200) -> str:
     return plain(summary, limit)
 
 
-def render_body(gap_id: str, notes: list[Note]) -> str:
+def render_body(gap_id: str, notes: list[Note], lead: str = "") -> str:
     """The draft's body from the agents' answers: deduplicated, escaped, newest knowledge last."""
     from .gaps import _distinct
 
     answers = _distinct(n.answer for n in notes if n.answer)
+    if lead and lead in answers:
+        answers.remove(lead)
+        answers.insert(0, lead)
     lines = [
         f"<!-- Drafted by kbgen from gap {gap_id} ({len(notes)} notes). Rewrite this for customers, then run",
         "     `kbgen promote` in a pull request. kbgen adds new notes' answers below only while this body",
@@ -183,6 +186,8 @@ def write_drafts(
     """
     project = kb.project
     today = today or date.today()
+    if not kb.categories:
+        raise KbgenError("kb/ has no category folder to put drafts in; create one first (kbgen init makes one)")
     by_note = _drafts_by_note(kb)
     # every file name under kb/ is taken, including files that do not parse
     taken = {a.slug for a in kb.articles} | {p.stem for p in project.kb_dir.rglob("*.md")}
@@ -284,7 +289,7 @@ def _create(kb: KnowledgeBase, gap: Gap, coverage: Coverage, taken: set[str], to
         "title": title,
         "status": "draft",
         "audience": "public",
-        "summary": first_sentences(gap.answers[0]) if gap.answers else "",
+        "summary": first_sentences(_title_answer(gap)),
         "questions": [plain(q, 300) for q in gap.phrasings[:MAX_QUESTIONS]],
         "tags": tags,
         "updated": today,
@@ -295,7 +300,7 @@ def _create(kb: KnowledgeBase, gap: Gap, coverage: Coverage, taken: set[str], to
         del meta["summary"]
     if not tags:
         del meta["tags"]
-    text = render_article(meta, render_body(gap.id, gap.notes))
+    text = render_article(meta, render_body(gap.id, gap.notes, _title_answer(gap)))
     if not dry_run:
         if path.exists():
             raise KbgenError(f"{project.relpath(path)} already exists; not overwriting it")
@@ -324,8 +329,11 @@ def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: b
         split = split_front_matter(updated)
         if split is not None and new_notes:
             _, body, _ = split
-            if body.strip() == render_body(gap_id, old_notes).strip():
-                updated = updated[: len(updated) - len(body)] + render_body(gap_id, old_notes + new_notes).rstrip() + "\n"
+            # still exactly what kbgen wrote (whichever answer it put first)? then it may grow
+            leads = ["", *dict.fromkeys(n.answer for n in old_notes if n.answer)]
+            lead = next((a for a in leads if body.strip() == render_body(gap_id, old_notes, a).strip()), None)
+            if lead is not None:
+                updated = updated[: len(updated) - len(body)] + render_body(gap_id, old_notes + new_notes, lead).rstrip() + "\n"
                 body_updated = True
         return updated
 
@@ -339,6 +347,11 @@ def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: b
         article.rel, article.slug, article.title, gap_id, [n.id for n in new_notes], False, body_updated,
         [n.id for n in gap.notes],  # open notes already listed in the draft get marked too
     )
+
+
+def _title_answer(gap: Gap) -> str:
+    """The answer given to the question the title comes from, else the first answer."""
+    return next((n.answer for n in gap.notes if n.question == gap.title and n.answer), gap.answers[0] if gap.answers else "")
 
 
 def _common_tags(notes: list[Note], limit: int = 5) -> list[str]:
@@ -363,13 +376,18 @@ class Promotion:
 def find_draft(kb: KnowledgeBase, ref: str) -> Article:
     """A draft by path (kb/… or relative to kb/) or slug."""
     wanted = ref.strip().removeprefix("./")
+    found = []
     for article in kb.articles:
         rel_to_kb = article.path.relative_to(kb.project.kb_dir).as_posix() if article.path.is_relative_to(kb.project.kb_dir) else ""
         if wanted in (article.rel, rel_to_kb, article.slug, article.src_uri, article.src_uri.removesuffix(".md")):
-            if article.status != "draft":
-                raise KbgenError(f"{article.rel} is {article.status}, not a draft; only drafts can be promoted")
-            return article
-    raise KbgenError(f"no draft '{ref}' in kb/ (give its path, like kb/billing/my-draft.md, or its slug)")
+            found.append(article)
+    if len(found) > 1:
+        raise KbgenError(f"'{ref}' matches {', '.join(a.rel for a in found)}; give the draft's path")
+    if not found:
+        raise KbgenError(f"no draft '{ref}' in kb/ (give its path, like kb/billing/my-draft.md, or its slug)")
+    if found[0].status != "draft":
+        raise KbgenError(f"{found[0].rel} is {found[0].status}, not a draft; only drafts can be promoted")
+    return found[0]
 
 
 def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date | None = None, dry_run: bool = False) -> Promotion:
@@ -394,19 +412,20 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
         changes["reviewer"] = reviewer
 
     def refuse(errors: list[Any]) -> None:
-        raise KbgenError(f"{article.rel} would be published with errors; fix them first:\n" + "\n".join(f"  {d}" for d in errors))
+        raise KbgenError(
+            f"{article.rel} would be published with errors (line numbers as published); fix them first:\n"
+            + "\n".join(f"  {d}" for d in errors)
+        )
 
-    if dry_run:
-        errors = [d for d in check(kb.project, today=today).errors if d.path == article.rel]
-        if errors:
-            refuse(errors)
-        return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)
     original = article.path.read_bytes()
     edit_file(article.path, article.rel, lambda text: set_front_matter(text, changes, where=article.rel))
     errors = [d for d in check(kb.project, today=today).errors if d.path == article.rel]
-    if errors:
+    if errors or dry_run:  # a dry run checks the published text too, then puts the draft back
         atomic_write_bytes(article.path, original)
+    if errors:
         refuse(errors)
+    if dry_run:
+        return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)
     events = [(note_id, "resolved", {"article": article.slug, "by": "promote"}) for note_id in article.source_notes]
     NoteLog(kb.project.gaps_dir).add_events(events)
     return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)

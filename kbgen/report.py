@@ -319,23 +319,27 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
     console.print(Panel(figures, title=f"Help center coverage, {report['as_of']}", expand=False))
     rows = category_rows(report)
     if rows:
-        by_category = Table(title="By category", title_justify="left")
-        by_category.add_column("Category")
-        for column in ("Notes", "Answered when logged", "Findability", "In gaps", "Drafted", "Closed", "Open gaps", "Stale", "Drafts"):
+        from rich import box
+
+        by_category = Table(title="By category", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+        by_category.add_column("Category", overflow="fold", min_width=12)
+        # the terminal keeps to 80 columns: drafted and closed counts are in the other renderings
+        keep = (0, 1, 2, 3, 6, 7, 8)
+        for column in ("Notes", "Answered\nwhen logged", "Findable", "In gaps", "Open\ngaps", "Stale", "Drafts"):
             by_category.add_column(column, justify="right")
         for name, cells in rows:
-            by_category.add_row(Text(name), *cells)
+            by_category.add_row(Text(name), *(cells[i] for i in keep))
         console.print(by_category)
 
     gaps = report["gaps"]
     table = Table(title=f"Top gaps ({len(gaps)})", title_justify="left", show_lines=False)
     table.add_column("#", justify="right")
-    table.add_column("Question", ratio=1, min_width=30)
+    table.add_column("Question", ratio=1)
     table.add_column("Notes", justify="right")
     table.add_column("Agents", justify="right")
     table.add_column("Last seen", no_wrap=True)
-    table.add_column("Category", no_wrap=True, max_width=20)
-    table.add_column("Gap", no_wrap=True)
+    table.add_column("Category", overflow="fold")
+    table.add_column("Gap", no_wrap=True, min_width=12)
     for g in gaps[:top]:
         table.add_row(str(g["rank"]), Text(g["title"]), str(g["size"]), str(len(g["agents"])), g["last_seen"][:10], Text(g["category"] or "–"), g["id"])
     console.print(table)

@@ -13,7 +13,8 @@ from kbgen.drafts import first_sentences, inert, plain, slug_for, title_for
     [
         ("can i pay my invoice in euros", "Can i pay my invoice in euros?"),
         ("Dark mode???", "Dark mode?"),
-        ("see <b>this</b> [link](http://x.example)", "See bthis/b link(http\u200b://x.example)?"),
+        ("see <b>this</b> [link](http://x.example)", "See b>this/b> link(http\u200b://x.example)?"),
+        ("Settings > Developer > API keys, where?", "Settings > Developer > API keys, where?"),
     ],
 )
 def test_titles_read_like_questions(question: str, title: str) -> None:
@@ -45,7 +46,8 @@ def test_note_text_renders_as_the_same_words_and_nothing_else(text: str) -> None
 
 
 def test_plain_front_matter_text() -> None:
-    assert plain("<b>hi</b> [x](y)") == "bhi/b x(y)"
+    assert plain("<b>hi</b> [x](y)") == "b>hi/b> x(y)"  # no tag survives
+    assert plain("Settings > Billing") == "Settings > Billing"
     assert plain("word " * 100, 30).endswith("…") and len(plain("word " * 100, 30)) <= 31
     assert first_sentences("One. Two is longer. " + "Three " * 80, 40) == "One. Two is longer."
 

@@ -97,6 +97,10 @@ def report_command(
     if html_file is not None:
         from kbgen.files import atomic_write_text
 
+        if not str(html_file).strip() or html_file.is_dir():
+            fail(f"--html: '{html_file}' is a folder; give a file name, like report.html")
+        if html_file.parent.exists() and not html_file.parent.is_dir():
+            fail(f"--html: '{html_file.parent}' is a file, not a folder")
         try:
             atomic_write_text(html_file, report.to_html(data, top=max(top, 20)))
         except OSError as exc:

@@ -207,3 +207,28 @@ def test_notes_of_a_draft_deleted_by_hand_are_open_again(project: Path) -> None:
     assert {"N04", "N05", "N06", "N07"} <= _open_note_ids(project)
     again = _draft(project)
     assert any(d["action"] == "created" and "N04" in d["note_ids"] for d in again)
+
+
+def test_promote_needs_an_unambiguous_draft_and_dry_run_checks_like_the_real_thing(project: Path) -> None:
+    for folder in ("account", "billing"):
+        (project / "kb" / folder / "same-name.md").write_text(
+            "---\ntitle: Same\nstatus: draft\n---\nSee [old](../account/export-data-draft.md).\n", encoding="utf-8"
+        )
+    ambiguous = run_kbgen("promote", "same-name", cwd=project)
+    assert_clean_failure(ambiguous)
+    assert "kb/account/same-name.md" in ambiguous.stderr and "kb/billing/same-name.md" in ambiguous.stderr
+    before = (project / "kb" / "billing" / "same-name.md").read_bytes()
+    dry = run_kbgen("promote", "kb/billing/same-name.md", "--dry-run", cwd=project)
+    assert_clean_failure(dry)  # published, it would link to a draft: refused already in the dry run
+    assert (project / "kb" / "billing" / "same-name.md").read_bytes() == before
+
+
+def test_draft_without_category_folders_fails_once(tmp_path: Path) -> None:
+    root = tmp_path / "bare"
+    (root / "kb").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: Bare\n", encoding="utf-8")
+    lines = "".join(json.dumps({"question": "is there a dark mode", "answer": "no"}) + "\n" for _ in range(3))
+    assert run_kbgen("log", "-", cwd=root, stdin=lines).code == 0
+    result = run_kbgen("draft", cwd=root)
+    assert_clean_failure(result)
+    assert result.stderr.count("no category folder") == 1

@@ -215,3 +215,27 @@ def test_markdown_mentions_and_addresses_stay_inert(project: Path) -> None:
     out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
     line = next(line for line in out.splitlines() if "zqx" in line)
     assert "@acme" not in line and "help@cos" not in line and "@\u200bacme" in line
+
+
+def test_on_the_demo_most_gaps_keep_their_ids_when_notes_arrive(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    project = tmp_path / "demo"
+    for name in ("kb", "gaps", "docs"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    before = {g["id"] for g in json.loads(run_kbgen("report", "--json", cwd=project).stdout)["gaps"] if g["size"] > 1}
+    lines = "".join(json.dumps({"id": f"NEW{i}", "question": q, "answer": "We helped."}) + "\n"
+                    for i, q in enumerate(["can my team share a calendar in cos", "camera upload stopped on my pixel"]))
+    assert run_kbgen("log", "-", cwd=project, stdin=lines).code == 0
+    after = {g["id"] for g in json.loads(run_kbgen("report", "--json", cwd=project).stdout)["gaps"]}
+    assert len(before & after) >= 0.7 * len(before), (len(before & after), len(before))
+
+
+def test_html_to_a_folder_or_under_a_file_is_a_clear_error(project: Path) -> None:
+    folder = run_kbgen("report", "--html", str(project), cwd=project)
+    assert_clean_failure(folder)
+    assert "is a folder" in folder.stderr
+    under_file = run_kbgen("report", "--html", str(project / "mkdocs.yml" / "r.html"), cwd=project)
+    assert_clean_failure(under_file)
+    assert "is a file, not a folder" in under_file.stderr
