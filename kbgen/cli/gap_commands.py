@@ -48,6 +48,11 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
     notes = NoteLog(project.gaps_dir).read(problems)
     for problem in problems:
         typer.echo(f"warning: {project.relpath(Path(problem.path))}:{problem.line}: {problem.message}", err=True)
+    later = sum(1 for n in notes if n.when > moment)
+    if later and not as_of_date:
+        typer.echo(f"warning: {later} note{'s' * (later != 1)} dated after now left out (check the 'time' of the lines in gaps/)", err=True)
+    if since_date and not any(n.when.date() >= since_date for n in notes):
+        typer.echo(f"warning: no notes on or after {since_date.isoformat()}", err=True)
     searcher = Searcher.open(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True))
     console = stderr_console()
     with Progress(console=console, transient=True, disable=quiet or not console.is_terminal) as progress:

@@ -239,3 +239,21 @@ def test_html_to_a_folder_or_under_a_file_is_a_clear_error(project: Path) -> Non
     under_file = run_kbgen("report", "--html", str(project / "mkdocs.yml" / "r.html"), cwd=project)
     assert_clean_failure(under_file)
     assert "is a file, not a folder" in under_file.stderr
+
+
+def test_markdown_keeps_entities_and_dollars_as_text(project: Path) -> None:
+    import markdown
+
+    note = {"type": "note", "id": "E1", "time": "2026-10-23T10:00:00Z", "answered": False,
+            "question": "plan costs $5 or $10 &vert; which zqy one"}
+    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(note) + "\n")
+    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
+    line = next(line for line in out.splitlines() if "zqy" in line)
+    assert r"\$5" in line and "&amp;vert;" in line
+    assert "&amp;vert;" in markdown.markdown(line.split("|")[2])  # shown as the characters typed
+
+
+def test_filters_that_match_nothing_say_so(project: Path) -> None:
+    result = run_kbgen("report", "--json", "--since", "2030-01-01", cwd=project)
+    assert result.code == 0 and "no notes on or after 2030-01-01" in result.stderr
