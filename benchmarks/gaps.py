@@ -48,9 +48,9 @@ def split_intents(data: dict) -> tuple[list[str], list[str]]:
 
 
 def note_time(i: int, total: int) -> str:
-    """Spread notes evenly over 12 weeks ending 2026-11-20."""
-    start = 1_756_684_800  # 2025-09-01, shifted below
-    seconds = int(start + 84 * 86400 * i / max(total, 1)) + 365 * 86400
+    """Spread notes evenly over the 12 weeks from 2026-08-24 to 2026-11-16."""
+    start = 1_787_529_600  # 2026-08-24T00:00:00Z
+    seconds = int(start + 84 * 86400 * i / max(total, 1))
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 

@@ -298,41 +298,50 @@ class NoteLog:
         return sorted(notes.values(), key=lambda n: (n.time, n.id))
 
 
-def _note_from_record(record: dict[str, Any]) -> Note:
-    """A stored note line as a Note; ValueError (with a plain reason) when a field has the wrong type."""
+_OPTIONAL_TEXT = ("answer", "agent", "channel", "ticket", "category")
 
-    def text(key: str, default: str = "", required: bool = False) -> str:
-        value = record.get(key, default)
-        if required and not value:
+
+def _note_from_record(record: dict[str, Any]) -> Note:
+    """A stored note line as a Note; ValueError (with a plain reason) when a field has the wrong type.
+
+    Reports read every line of the log, so the checks are plain isinstance tests, no helpers.
+    """
+    get = record.get
+    for key in ("id", "time", "question"):
+        value = get(key)
+        if not value:
             raise ValueError(f"a note needs '{key}'")
         if not isinstance(value, str):
             raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
-        return value
-
-    def texts(key: str) -> list[Any]:
-        value = record.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, (str, dict)) for v in value):
+    for key in _OPTIONAL_TEXT:
+        value = get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
+    lists = []
+    for key in ("tags", "redacted", "matched"):
+        value = get(key) or []
+        if not isinstance(value, list):
             raise ValueError(f"'{key}' must be a list")
-        return list(value)
-
-    moment = text("time", required=True)
+        lists.append(value)
+    moment = record["time"]
     try:
         parse_time(moment)
     except ValueError:
         raise ValueError(f"'time' is '{moment[:40]}', not an ISO 8601 time") from None
+    tags, redacted, matched = lists
     return Note(
-        id=text("id", required=True),
+        id=record["id"],
         time=moment,
-        question=text("question", required=True),
-        answer=text("answer"),
-        agent=text("agent"),
-        channel=text("channel", "other"),
-        ticket=text("ticket"),
-        tags=[t for t in texts("tags") if isinstance(t, str)],
-        category=text("category"),
-        redacted=[k for k in texts("redacted") if isinstance(k, str)],
-        matched=[m for m in texts("matched") if isinstance(m, dict)],
-        answered=bool(record.get("answered", False)),
+        question=record["question"],
+        answer=get("answer") or "",
+        agent=get("agent") or "",
+        channel=get("channel") or "other",
+        ticket=get("ticket") or "",
+        tags=[t for t in tags if isinstance(t, str)],
+        category=get("category") or "",
+        redacted=[k for k in redacted if isinstance(k, str)],
+        matched=[m for m in matched if isinstance(m, dict)],
+        answered=bool(get("answered", False)),
     )
 
 
