@@ -11,7 +11,9 @@ Clustering has two stages, so no step compares every text with every other:
 1. Leader pass, in the order given (oldest first): each text joins the closest micro-cluster
    when it is at least `micro` similar, else starts one. Texts are compared in blocks against the
    micro-clusters that existed before the block, which keeps it to a few matrix products. Earlier
-   texts never depend on later ones, so adding new texts leaves old micro-clusters as they were.
+   texts never depend on later ones. (The vectors themselves do: the LSA basis is fitted on all
+   the texts given, so new texts can move old boundaries a little; `kbgen.gaps` carries gap ids
+   over for that reason.)
 2. Average linkage over the micro-clusters' centroids (at most `max_linkage` of them, the
    largest; the rest join the nearest resulting cluster or stay alone), cut at `merge`
    similarity.

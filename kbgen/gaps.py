@@ -5,7 +5,8 @@ is a findability gap: the article exists but the customer's words did not find i
 phrasings should join the article's `questions`. The other open notes are clustered by meaning
 (`kbgen.cluster`) into gaps, ranked by volume, recency and how many agents met them.
 
-A gap's id comes from its earliest note, so a gap keeps its id as notes are added to it.
+A gap keeps its id as notes are added: it inherits the id most of its notes had at the last
+report (or in their `drafted` events); a new gap takes the id of its earliest note.
 Matches are cached per question for the current state of the search index, so a second report
 over a large log does not search again.
 """
