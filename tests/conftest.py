@@ -115,3 +115,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+
+
+def copy_demo(target: Path) -> Path:
+    """A copy of the demo project (kb/, gaps/, docs/, mkdocs.yml) that a test may change."""
+    for name in ("kb", "gaps", "docs"):
+        shutil.copytree(ROOT / name, target / name)
+    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    return target

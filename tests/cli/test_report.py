@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_clean_failure, run_kbgen
+from tests.conftest import ROOT, assert_clean_failure, copy_demo, run_kbgen
 
 CASE = Path(__file__).resolve().parent.parent / "report_cases" / "basic"
 AS_OF = "2026-10-25"
@@ -41,10 +41,20 @@ def test_terminal_view_shows_figures_gaps_and_findability(project: Path) -> None
 NASTY = "see [my screenshot](https://evil.example/a) <img src=x onerror=alert(1)> <script>alert(2)</script> **now**"
 
 
-def _add_nasty_note(root: Path) -> None:
-    note = {"type": "note", "id": "X1", "time": "2026-10-23T10:00:00Z", "answered": False, "question": NASTY}
+def _store(root: Path, *notes: dict) -> None:
+    """Append note lines to the log as `kbgen log` stores them (fields given, the rest defaulted)."""
     with (root / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(note) + "\n")
+        for note in notes:
+            handle.write(json.dumps({"type": "note", "time": "2026-10-23T10:00:00Z", "answered": False, **note}) + "\n")
+
+
+def _markdown_line(root: Path, marker: str) -> str:
+    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=root).stdout
+    return next(line for line in out.splitlines() if marker in line)
+
+
+def _add_nasty_note(root: Path) -> None:
+    _store(root, {"id": "X1", "question": NASTY})
 
 
 def test_html_report_is_one_self_contained_page_with_charts_and_inert_note_text(project: Path, tmp_path: Path) -> None:
@@ -66,8 +76,7 @@ def test_markdown_escapes_note_text(project: Path) -> None:
     import markdown
 
     _add_nasty_note(project)
-    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
-    line = next(line for line in out.splitlines() if "screenshot" in line)
+    line = _markdown_line(project, "screenshot")
     rendered = markdown.markdown(line)
     assert "<a " not in rendered and "<img" not in rendered and "<script" not in rendered and "<strong>" not in rendered
     assert "[my screenshot]" in rendered and "&lt;script&gt;" in rendered
@@ -92,12 +101,8 @@ def _notes(root: Path) -> list[dict]:
 
 def test_a_gap_keeps_its_id_as_notes_are_added(project: Path) -> None:
     before = {g["title"]: g["id"] for g in _report(project)["gaps"] if g["size"] > 1}
-    notes = [
-        {"type": "note", "id": "L1", "time": "2026-10-24T10:00:00Z", "question": "euros on my invoice?", "answered": False},
-        {"type": "note", "id": "L2", "time": "2026-10-24T11:00:00Z", "question": "dark mode please", "answered": False},
-    ]
-    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
-        handle.writelines(json.dumps(n) + "\n" for n in notes)
+    _store(project, {"id": "L1", "time": "2026-10-24T10:00:00Z", "question": "euros on my invoice?"},
+           {"id": "L2", "time": "2026-10-24T11:00:00Z", "question": "dark mode please"})
     after = _report(project)["gaps"]
     ids = {g["id"] for g in after}
     assert set(before.values()) <= ids
@@ -147,12 +152,7 @@ def test_empty_log_reports_zero_not_an_error(tmp_path: Path) -> None:
 
 
 def test_the_readme_shows_the_demos_report_as_it_is(tmp_path: Path) -> None:
-    from tests.conftest import ROOT
-
-    project = tmp_path / "demo"
-    for name in ("kb", "gaps", "docs"):
-        shutil.copytree(ROOT / name, project / name)
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    project = copy_demo(tmp_path / "demo")
     result = run_kbgen("report", "--as-of", "2026-11-22", "--top", "5", cwd=project, env={"COLUMNS": "118"})
     assert result.code == 0, result.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -161,12 +161,8 @@ def test_the_readme_shows_the_demos_report_as_it_is(tmp_path: Path) -> None:
 
 
 def test_redacted_placeholders_neither_join_notes_nor_title_a_gap(project: Path) -> None:
-    notes = [
-        {"type": "note", "id": "P1", "time": "2026-10-23T10:00:00Z", "answered": False, "question": "[email] [email] can I export photos"},
-        {"type": "note", "id": "P2", "time": "2026-10-23T11:00:00Z", "answered": False, "question": "[email] [email] is there a desktop widget"},
-    ]
-    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
-        handle.writelines(json.dumps(n) + "\n" for n in notes)
+    _store(project, {"id": "P1", "question": "[email] [email] can I export photos"},
+           {"id": "P2", "time": "2026-10-23T11:00:00Z", "question": "[email] [email] is there a desktop widget"})
     gaps = _report(project)["gaps"]
     gap_of = {i: g["id"] for g in gaps for i in g["note_ids"]}
     assert gap_of["P1"] != gap_of["P2"]
@@ -208,22 +204,13 @@ def test_a_new_site_address_reaches_cached_matches(project: Path) -> None:
 
 
 def test_markdown_mentions_and_addresses_stay_inert(project: Path) -> None:
-    note = {"type": "note", "id": "M1", "time": "2026-10-23T10:00:00Z", "answered": False,
-            "question": "ping @acme/support-team or mail help@cos.example about the zqx widget"}
-    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(note) + "\n")
-    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
-    line = next(line for line in out.splitlines() if "zqx" in line)
+    _store(project, {"id": "M1", "question": "ping @acme/support-team or mail help@cos.example about the zqx widget"})
+    line = _markdown_line(project, "zqx")
     assert "@acme" not in line and "help@cos" not in line and "@\u200bacme" in line
 
 
 def test_on_the_demo_most_gaps_keep_their_ids_when_notes_arrive(tmp_path: Path) -> None:
-    from tests.conftest import ROOT
-
-    project = tmp_path / "demo"
-    for name in ("kb", "gaps", "docs"):
-        shutil.copytree(ROOT / name, project / name)
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    project = copy_demo(tmp_path / "demo")
     before = {g["id"] for g in json.loads(run_kbgen("report", "--json", cwd=project).stdout)["gaps"] if g["size"] > 1}
     lines = "".join(json.dumps({"id": f"NEW{i}", "question": q, "answer": "We helped."}) + "\n"
                     for i, q in enumerate(["can my team share a calendar in cos", "camera upload stopped on my pixel"]))
@@ -244,12 +231,8 @@ def test_html_to_a_folder_or_under_a_file_is_a_clear_error(project: Path) -> Non
 def test_markdown_keeps_entities_and_dollars_as_text(project: Path) -> None:
     import markdown
 
-    note = {"type": "note", "id": "E1", "time": "2026-10-23T10:00:00Z", "answered": False,
-            "question": "plan costs $5 or $10 &vert; which zqy one"}
-    with (project / "gaps" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(note) + "\n")
-    out = run_kbgen("report", "--markdown", "--as-of", AS_OF, cwd=project).stdout
-    line = next(line for line in out.splitlines() if "zqy" in line)
+    _store(project, {"id": "E1", "question": "plan costs $5 or $10 &vert; which zqy one"})
+    line = _markdown_line(project, "zqy")
     assert r"\$5" in line and "&amp;vert;" in line
     assert "&amp;vert;" in markdown.markdown(line.split("|")[2])  # shown as the characters typed
 

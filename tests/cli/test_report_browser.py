@@ -6,12 +6,11 @@ Writes screenshots/report.png, the demo's report, for people to look at.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_kbgen
+from tests.conftest import ROOT, copy_demo, run_kbgen
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +18,7 @@ pytestmark = pytest.mark.browser
 def test_the_demo_reports_charts_render_in_a_browser(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
-    project = tmp_path / "demo"
-    for name in ("kb", "gaps", "docs"):
-        shutil.copytree(ROOT / name, project / name)
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    project = copy_demo(tmp_path / "demo")
     page = tmp_path / "report.html"
     result = run_kbgen("report", "--html", str(page), "--as-of", "2026-11-22", cwd=project)
     assert result.code == 0, result.stderr

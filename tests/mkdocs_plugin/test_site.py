@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from html import escape
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ def test_every_public_article_has_a_page(demo_site: Path, demo_kb: KnowledgeBase
         page = demo_site / article.category / article.slug / "index.html"
         assert page.is_file(), article.rel
         html = page.read_text(encoding="utf-8")
-        assert f"<h1 id=" in html and re.search(r"<title>[^<]*</title>", html)
+        assert "<h1 id=" in html and re.search(r"<title>[^<]*</title>", html)
         assert "Last updated" in html and "Still need help?" in html
 
 
