@@ -80,7 +80,7 @@ def main() -> None:
     accepted = sum(a["answered"] for a in correct) / max(len(correct), 1)
     rejected = sum(not a["answered"] for a in answers[len(in_scope) :]) / len(oos)
     print(f"CLINC150 {args.split}: {len(intents)} articles, {len(in_scope)} in-scope + {len(oos)} out-of-scope queries")
-    print(f"                      top-1   top-5")
+    print("                      top-1   top-5")
     print(f"whoosh default       {b1:6.3f}  {b5:6.3f}   (baseline, same run)")
     print(f"kbgen ask            {top1:6.3f}  {top5:6.3f}   (targets 0.85 / 0.97)")
     print(f"out-of-scope answered=false: {rejected:.3f} (aim >= 0.6)")
