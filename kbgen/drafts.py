@@ -30,7 +30,7 @@ from .articles import (
 )
 from .errors import KbgenError
 from .files import atomic_write_bytes, atomic_write_text
-from .gaps import CATEGORY_GUESS_SCORE
+from .gaps import CATEGORY_GUESS_SCORE, drafted_field, phrasing_key
 from .notes import Note, NoteLog
 
 if TYPE_CHECKING:
@@ -74,18 +74,23 @@ class DraftResult:
         }
 
 
+def _break_urls(text: str) -> str:
+    """A zero-width space inside each URL's scheme or www., so no renderer turns it into a link."""
+    return _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
+
+
 def inert(text: str) -> str:
     """TEXT as Markdown that renders as the same words and nothing else: no tags, links or markup."""
     text = " ".join(text.split())
     text = _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
     # a bare URL would be auto-linked by some renderers: break the scheme so it stays text
-    return _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
+    return _break_urls(text)
 
 
 def plain(text: str, limit: int = 0) -> str:
     """TEXT as one line of plain words for front matter: angle brackets and link syntax dropped."""
     text = " ".join(re.sub(r"<(?=[A-Za-z/!?])|[\[\]`]", "", text).split())  # no tags or links; "a > b" stays
-    text = _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
+    text = _break_urls(text)
     if limit and len(text) > limit:
         cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
         text = cut + "…"
@@ -203,7 +208,7 @@ def write_drafts(
         """The draft most of the gap's notes are already in, if most of them are ("" if none is)."""
         votes: Counter[str] = Counter()
         for note in gap.drafted:
-            path = next((str(e["draft"]) for e in reversed(note.events) if e.get("event") == "drafted" and e.get("draft")), "")
+            path = drafted_field(note, "draft")
             if path:
                 votes[path] += 1
         for note in gap.notes:
@@ -313,9 +318,9 @@ def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: b
     """Add the gap's new notes to an existing draft, keeping everything an editor wrote."""
     listed = set(article.source_notes)
     new_notes = [n for n in gap.notes if n.id not in listed]
-    known = {" ".join(q.lower().split()).rstrip("?!. ") for q in article.questions}
+    known = {phrasing_key(q) for q in article.questions}
     room = max(MAX_QUESTIONS - len(article.questions), 0)
-    phrasings = [plain(q, 300) for q in gap.phrasings if " ".join(q.lower().split()).rstrip("?!. ") not in known][:room]
+    phrasings = [plain(q, 300) for q in gap.phrasings if phrasing_key(q) not in known][:room]
     old_notes = [notes_by_id[i] for i in article.source_notes if i in notes_by_id]
     gap_id = article.gap_id or gap.id
     body_updated = False

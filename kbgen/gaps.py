@@ -154,12 +154,22 @@ class Coverage:
         return [n for n in self.notes if n.state == "open"]
 
 
+def phrasing_key(text: str) -> str:
+    """TEXT as compared for repeats: case, spacing and end punctuation do not count."""
+    return " ".join(text.lower().split()).rstrip("?!. ")
+
+
+def drafted_field(note: Note, key: str) -> str:
+    """KEY ("draft" or "gap") of the note's latest `drafted` event, "" when it has none."""
+    return next((str(e[key]) for e in reversed(note.events) if e.get("event") == "drafted" and e.get(key)), "")
+
+
 def _distinct(texts: Iterable[str]) -> list[str]:
     """TEXTS without repeats that differ only in case, spacing or end punctuation, first kept."""
     seen: set[str] = set()
     kept = []
     for text in texts:
-        key = " ".join(text.lower().split()).rstrip("?!. ")
+        key = phrasing_key(text)
         if key and key not in seen:
             seen.add(key)
             kept.append(text)
@@ -196,9 +206,7 @@ def _carry_ids(gaps: list[Gap], previous: dict[str, str]) -> None:
     for index, gap in enumerate(gaps):
         votes: Counter[str] = Counter()
         for note in [*gap.notes, *gap.drafted]:
-            old = previous.get(note.id) or next(
-                (str(e["gap"]) for e in reversed(note.events) if e.get("event") == "drafted" and e.get("gap")), ""
-            )
+            old = previous.get(note.id) or drafted_field(note, "gap")
             if old:
                 votes[old] += 1
         known = sum(votes.values())
@@ -364,8 +372,8 @@ def analyze(
     for slug, group in findable.items():
         first = matches[group[0].id]
         article = articles.get(slug)
-        known = {" ".join(q.lower().split()).rstrip("?!. ") for q in (article.questions if article else [])}
-        phrasings = [q for q in _distinct(n.question for n in group) if " ".join(q.lower().split()).rstrip("?!. ") not in known]
+        known = {phrasing_key(q) for q in (article.questions if article else [])}
+        phrasings = [q for q in _distinct(n.question for n in group) if phrasing_key(q) not in known]
         entries.append(
             Findable(slug, first.title, first.category, first.url, article.rel if article else "", group, phrasings)
         )
@@ -416,7 +424,7 @@ def _gap(members: list[Note], vectors: Any, matches: dict[str, Match], as_of: da
         m.category for n in members if (m := matches.get(n.id)) is not None and m.score >= CATEGORY_GUESS_SCORE
     )
     category = min(guessed.items(), key=lambda item: (-item[1], item[0]))[0] if guessed else ""
-    drafts = Counter(str(e.get("draft")) for n in drafted for e in n.events[-1:] if e.get("draft"))
+    drafts = Counter(path for n in drafted if (path := drafted_field(n, "draft")))
     return Gap(
         gap_id(members[0].id),
         open_notes,

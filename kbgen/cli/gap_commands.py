@@ -159,10 +159,9 @@ def draft_command(
     Example: kbgen draft --min-size 3 --top 5
     """
     from kbgen.drafts import write_drafts
-    from kbgen.notes import NoteLog
 
     project, kb, coverage, today = _coverage(None, None, None, json_output)
-    notes_by_id = {n.id: n for n in NoteLog(project.gaps_dir).read()}
+    notes_by_id = {n.id: n for n in coverage.notes}  # already read: no second pass over the log
     results = write_drafts(
         kb, coverage, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run,
         warn=lambda message: typer.echo(f"warning: {message}", err=True),
