@@ -260,6 +260,10 @@ class Matcher:
         if workers > 1 and len(wanted) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             global _WORKER_SEARCHER
             _WORKER_SEARCHER = self.searcher
+            # imported once here rather than in every worker: the clustering that follows
+            # needs them too, and forked workers inherit them
+            import numpy  # noqa: F401
+            from scipy import sparse  # noqa: F401
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
                     for batch, packed in zip(batches, pool.imap(_match_batch, batches)):

@@ -58,3 +58,48 @@ def test_texts_without_words_stand_alone_and_break_nothing() -> None:
     labels = _labels(texts)
     assert labels[1] == labels[3] == labels[5]
     assert len({labels[0], labels[2], labels[4], labels[1]}) == 4
+
+
+def _partition(labels) -> set[frozenset[int]]:  # type: ignore[no-untyped-def]
+    groups: dict[int, set[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), set()).add(index)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_average_linkage_gives_scipys_flat_clusters() -> None:
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        n, dims = int(rng.integers(2, 200)), int(rng.integers(2, 16))
+        centres = rng.standard_normal((int(rng.integers(1, 12)), dims))
+        vectors = centres[rng.integers(0, len(centres), n)] + rng.standard_normal((n, dims)) * rng.uniform(0.05, 1.0)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        cut = float(rng.uniform(0.05, 1.2))
+        expected = fcluster(linkage(vectors, method="average", metric="cosine"), t=cut, criterion="distance")
+        got = cluster.average_linkage(vectors, cut)
+        assert _partition(got) == _partition(expected), (n, dims, cut)
+        firsts = [list(got).index(label) for label in sorted(set(got.tolist()))]
+        assert firsts == sorted(firsts)  # numbered in order of each cluster's first vector
+
+
+def test_average_linkage_small_inputs() -> None:
+    import numpy as np
+
+    assert cluster.average_linkage(np.zeros((0, 3)), 0.5).tolist() == []
+    assert cluster.average_linkage(np.eye(3)[:1], 0.5).tolist() == [0]
+    assert cluster.average_linkage(np.eye(3), 0.5).tolist() == [0, 1, 2]  # orthogonal: distance 1
+    assert cluster.average_linkage(np.eye(3), 1.0).tolist() == [0, 0, 0]
+
+
+def test_cholesky_orthonormal_basis_spans_the_same_columns() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    tall = rng.standard_normal((5_000, 40)).astype(np.float32)
+    basis = cluster._orthonormal(tall)
+    assert np.allclose(basis.T @ basis, np.eye(40), atol=1e-4)
+    reference, _ = np.linalg.qr(tall.astype(np.float64))
+    assert np.allclose(reference @ (reference.T @ basis), basis, atol=1e-4)  # same space
