@@ -103,3 +103,20 @@ def test_cholesky_orthonormal_basis_spans_the_same_columns() -> None:
     assert np.allclose(basis.T @ basis, np.eye(40), atol=1e-4)
     reference, _ = np.linalg.qr(tall.astype(np.float64))
     assert np.allclose(reference @ (reference.T @ basis), basis, atol=1e-4)  # same space
+
+
+def test_orthonormal_basis_of_dependent_columns_is_still_orthonormal() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    rank_two = rng.standard_normal((300, 2)) @ rng.standard_normal((2, 30))
+    basis = cluster._orthonormal(rank_two)
+    assert np.isfinite(basis).all()
+    assert np.allclose(basis.T @ basis, np.eye(30), atol=1e-4)
+
+
+def test_a_log_of_one_question_repeated_clusters_into_one_gap() -> None:
+    texts = ["how do I reset my password"] * 300 + ["is there a dark mode"] * 5
+    labels = _labels(texts)
+    assert len(set(labels[:300])) == 1
+    assert labels[300] != labels[0] and len(set(labels[300:])) == 1
