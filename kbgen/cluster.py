@@ -76,8 +76,9 @@ def _tfidf(docs: list[list[str]]) -> tuple["object", list[str]]:
     import numpy as np
     from scipy import sparse
 
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(term, len(vocab)) for doc in docs for term in doc), dtype=np.int64)
+    flat = [term for doc in docs for term in doc]
+    vocab = {term: index for index, term in enumerate(dict.fromkeys(flat))}  # in order of first use
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
     width = max(len(vocab), 1)
     rows = np.repeat(np.arange(len(docs), dtype=np.int64), [len(doc) for doc in docs])
     keys, counts = np.unique(rows * width + ids, return_counts=True)  # (document, term) pairs, sorted

@@ -637,13 +637,21 @@ def stem_words(text: str) -> list[str]:
 
 
 def char_ngrams(text: str) -> list[str]:
-    """TEXT's character 3- and 4-grams as the n-gram field indexes them."""
+    """TEXT's character 3- and 4-grams as the n-gram field indexes them (each word's worked out
+    once: a report analyses tens of thousands of questions over a few thousand words)."""
     grams: list[str] = []
     for word in _GRAM_TOKEN.findall(text):
-        padded = f" {word.lower()} "
-        grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
-        grams.extend(padded[i : i + 4] for i in range(len(padded) - 3))
+        found = _WORD_GRAMS.get(word)
+        if found is None:
+            padded = f" {word.lower()} "
+            found = [padded[i : i + 3] for i in range(len(padded) - 2)] + [padded[i : i + 4] for i in range(len(padded) - 3)]
+            if len(_WORD_GRAMS) < 100_000:
+                _WORD_GRAMS[word] = found
+        grams += found
     return grams
+
+
+_WORD_GRAMS: dict[str, list[str]] = {}
 
 
 def _stem_cached() -> Callable[[str], str]:
