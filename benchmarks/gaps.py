@@ -17,7 +17,12 @@ light noise (case, punctuation, a typo, a greeting), with no match cache (cold) 
 (warm), medians of three runs each, with peak memory; the baseline is reading the same log with
 kbgen's reader. The search index is built before any report is timed.
 
-    python benchmarks/gaps.py [--quality-only | --speed-only] [--sizes 10000 100000]
+Stability (`--stability`, needs no CLINC150): the demo's notes are clustered, then again with
+one to four new notes; ARI between the old notes' clusters before and after, averaged over six
+seeds of the SVD's random start. Baseline in the same run: the start drawn column by column
+(as before it was drawn term by term), patched in here only.
+
+    python benchmarks/gaps.py [--quality-only | --speed-only | --stability] [--sizes 10000 100000]
 """
 
 from __future__ import annotations
@@ -255,12 +260,53 @@ def speed(data: dict, sizes: list[int]) -> list[dict]:
     return rows
 
 
+# --- stability ------------------------------------------------------------------------------
+
+
+def stability(seeds: int = 6) -> dict:
+    import numpy as np
+
+    from kbgen import cluster
+    from kbgen.notes import NoteLog
+    from kbgen.search import stem_words
+
+    root = Path(__file__).resolve().parent.parent
+    notes = sorted(NoteLog(root / "gaps").read(), key=lambda n: (n.time, n.id))
+    texts = [n.question for n in notes]
+    extra = ["can my team share a calendar in cos", "camera upload stopped on my pixel",
+             "how do I merge two accounts", "invoice shows wrong vat number"]
+
+    def by_column(terms: list[str], width: int, seed: int) -> "np.ndarray":
+        return np.random.default_rng(seed).standard_normal((len(terms), width)).astype(np.float32)
+
+    result = {"notes": len(texts)}
+    for name, probe in [("term_by_term", cluster._probe), ("by_column_baseline", by_column)]:
+        original, cluster._probe = cluster._probe, probe
+        try:
+            scores = []
+            for seed in range(seeds):
+                settings = cluster.Settings(seed=seed)
+                before = cluster.cluster(cluster.features(texts, stem_words, settings), settings)
+                for k in range(1, len(extra) + 1):
+                    after = cluster.cluster(cluster.features(texts + extra[:k], stem_words, settings), settings)
+                    scores.append(ari(before, after[: len(texts)]))
+        finally:
+            cluster._probe = original
+        result[f"{name}_mean_ari"] = round(sum(scores) / len(scores), 3)
+        result[f"{name}_min_ari"] = round(min(scores), 3)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--stability", action="store_true", help="only the gap-membership stability check (demo log)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     args = parser.parse_args()
+    if args.stability:
+        print(json.dumps(stability(), indent=2))
+        return
     data = clinc()
     if data is None:
         print("CLINC150 not found at ../shared/data/clinc150; skipping")
