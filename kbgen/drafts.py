@@ -32,6 +32,7 @@ from .errors import KbgenError
 from .files import atomic_write_bytes, atomic_write_text
 from .gaps import CATEGORY_GUESS_SCORE, drafted_field, phrasing_key
 from .notes import Note, NoteLog
+from .words import FUNCTION_WORDS
 
 if TYPE_CHECKING:
     from .articles import Article
@@ -43,10 +44,6 @@ DRAFT_MATCH = 0.6  # cosine between a gap's phrasings and a draft's title and qu
 MAX_ANSWERS = 6
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")  # what Python-Markdown (mkdocs) unescapes
 _URL_RE = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
-_STOP = frozenset(
-    "a an the i my me we our you your it its is are am was be do does did can could would should will how what "
-    "why when where which who to of in on for with and or but if so there this that from at by as not no".split()
-)
 
 
 @dataclass
@@ -107,7 +104,7 @@ def title_for(question: str) -> str:
 def slug_for(title: str, taken: set[str]) -> str:
     """A short, unique slug from a title's meaningful words."""
     words = re.findall(r"[a-z0-9]+", title.lower())
-    meaningful = [w for w in words if w not in _STOP] or words or ["draft"]
+    meaningful = [w for w in words if w not in FUNCTION_WORDS] or words or ["draft"]
     base = "-".join(meaningful[:6])[:60].strip("-") or "draft"
     if base in RESERVED_SLUGS:
         base += "-article"

@@ -269,8 +269,7 @@ class Searcher:
             return Answer(question, False, [])
         ranked = self.terms.top(parts, limit)
         hits = [self._hit(score / self_score, self.terms.stored(doc), question) for doc, score in ranked]
-        answered = bool(hits) and hits[0].score >= self.settings["threshold"]
-        return Answer(question, answered, hits)
+        return Answer(question, bool(hits) and self._answers(hits[0].score, question), hits)
 
     def best(self, question: str) -> tuple[Hit | None, bool]:
         """The best article for QUESTION and whether it answers, without a snippet (for notes in bulk)."""
@@ -280,7 +279,21 @@ class Searcher:
             return None, False
         doc, score = ranked[0]
         hit = self._hit(score / self_score, self.terms.stored(doc), "")
-        return hit, hit.score >= self.settings["threshold"]
+        return hit, self._answers(hit.score, question)
+
+    def _answers(self, score: float, question: str) -> bool:
+        """Whether a best hit of SCORE answers QUESTION: above the threshold, and the question
+        names a topic. "how do I", "the the the" or the product's name alone match many
+        phrasings well, since phrasings are made of such words, but answer nothing."""
+        return score >= self.settings["threshold"] and self.topical(question)
+
+    def topical(self, question: str) -> bool:
+        """QUESTION has a word that is neither a function or filler word nor, in a knowledge base
+        of a dozen articles or more, found in the phrasings of a quarter of them or more."""
+        total = self.terms.total
+        common = max(3, total // 4) if total >= 12 else total + 1
+        stop = _stemmed_stop_words()
+        return any(word not in stop and self.terms.doc_frequency("questions", word) < common for word in stem_words(question))
 
     def best_many(self, questions: list[str], chunk: int = 2_000) -> list[tuple[Hit | None, bool]]:
         """`best` for many questions at once: the same terms and scores, summed as sparse matrices.
@@ -344,7 +357,7 @@ class Searcher:
                     results.append((None, False))
                     continue
                 hit = self._hit(float(score) / self_score, self.terms.stored(int(doc)), "")
-                results.append((hit, hit.score >= settings["threshold"]))
+                results.append((hit, self._answers(hit.score, batch[row])))
         return results
 
     @property
@@ -652,6 +665,18 @@ def char_ngrams(text: str) -> list[str]:
 
 
 _WORD_GRAMS: dict[str, list[str]] = {}
+
+
+def _stemmed_stop_words() -> frozenset[str]:
+    global _STEMMED_STOP
+    if _STEMMED_STOP is None:
+        from .words import FILLER_WORDS, FUNCTION_WORDS
+
+        _STEMMED_STOP = frozenset(stem for word in FUNCTION_WORDS | FILLER_WORDS for stem in stem_words(word))
+    return _STEMMED_STOP
+
+
+_STEMMED_STOP: frozenset[str] | None = None
 
 
 def _stem_cached() -> Callable[[str], str]:

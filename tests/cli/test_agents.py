@@ -66,6 +66,17 @@ def test_internal_articles_are_marked(demo: Path) -> None:
     assert "[internal: do not send this link to customers]" in text
 
 
+@pytest.mark.parametrize("question", ["how do I", "I have a question", "the the the", "can I", "COS", "hello"])
+def test_questions_that_name_no_topic_are_never_answered(demo: Path, question: str) -> None:
+    data = json.loads(run_kbgen("ask", question, "--json", cwd=demo).stdout)
+    assert data["answered"] is False, data["results"][:1]
+
+
+def test_a_topic_among_filler_words_is_still_answered(demo: Path) -> None:
+    data = json.loads(run_kbgen("ask", "hi, I have a question: how do I reset my password?", "--json", cwd=demo).stdout)
+    assert data["answered"] is True and data["results"][0]["slug"] == "reset-password"
+
+
 def test_drafts_are_never_answers(demo: Path) -> None:
     data = json.loads(run_kbgen("ask", "How do I connect COS to Notion?", "--json", "--limit", "10", cwd=demo).stdout)
     assert "connect-notion" not in [r["slug"] for r in data["results"]]
