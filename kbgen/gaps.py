@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from itertools import chain, count as counting
 from typing import TYPE_CHECKING, Any
 
 from .files import atomic_write_text
@@ -223,10 +224,11 @@ def _carry_ids(gaps: list[Gap], previous: dict[str, str]) -> None:
     for index, gap in enumerate(gaps):
         if index in named:
             continue
-        for note in sorted([*gap.notes, *gap.drafted], key=lambda n: (n.time, n.id)):
-            if gap_id(note.id) not in taken:
-                gap.id = gap_id(note.id)
-                break
+        members = sorted([*gap.notes, *gap.drafted], key=lambda n: (n.time, n.id))
+        # when every member's id is taken (its earliest note split off from a gap that kept the
+        # id), a derived one, still a function of the notes only
+        candidates = chain((gap_id(note.id) for note in members), (gap_id(f"{members[0].id}/{k}") for k in counting(2)))
+        gap.id = next(c for c in candidates if c not in taken)
         taken.add(gap.id)
 
 
@@ -323,7 +325,7 @@ def analyze(
 
     as_of = as_of or datetime.now(timezone.utc)
     step = progress or (lambda label, done, total: None)
-    notes = [_as_of(n, as_of, kb) for n in notes if n.when <= as_of and (since is None or n.when >= since)]
+    notes = [_as_of(n, as_of, kb) for n in notes if n.when <= as_of]
     matcher = Matcher(searcher)
     matches: dict[str, Match] = {}
     open_notes = [n for n in notes if n.state == "open"]
@@ -333,17 +335,19 @@ def analyze(
         if found is not None:
             matches[note.id] = found
     matcher.save()
-    if category:
-        notes = [n for n in notes if note_category(n, matches.get(n.id)) == category]
-        open_notes = [n for n in notes if n.state == "open"]
 
-    articles = kb.by_slug()
+    # --since and --category select notes, and gaps, out of the whole log's clustering: clustering
+    # only the selected notes would make other, finer gaps with ids of their own
+    def selected(note: Note) -> bool:
+        return (since is None or note.when >= since) and (category is None or note_category(note, matches.get(note.id)) == category)
+
     findable: dict[str, list[Note]] = {}
     unanswered: list[Note] = []
     for note in open_notes:
         found = matches.get(note.id)
         if found is not None and found.answered:
-            findable.setdefault(found.slug, []).append(note)
+            if selected(note):
+                findable.setdefault(found.slug, []).append(note)
         else:
             unanswered.append(note)
 
@@ -361,16 +365,23 @@ def analyze(
         members: dict[int, list[int]] = {}
         for row, label in enumerate(labels):
             members.setdefault(label, []).append(row)
-        for rows in members.values():
-            if any(pool[r].state == "open" for r in rows):
-                gaps.append(_gap([pool[r] for r in rows], vectors[rows], matches, as_of))
+        clusters = [rows for rows in members.values() if any(pool[r].state == "open" for r in rows)]
+        gaps = [_gap([pool[r] for r in rows], vectors[rows], matches, as_of) for rows in clusters]
         _carry_ids(gaps, _previous_ids(kb.project.cache_dir / GAP_IDS))
-        if since is None and category is None:  # a filtered view is not the record to carry ids from
-            _save_ids(kb.project.cache_dir / GAP_IDS, gaps)
+        _save_ids(kb.project.cache_dir / GAP_IDS, gaps)
+        if since is not None or category is not None:
+            whole, gaps = gaps, []
+            for gap, rows in zip(whole, clusters):
+                kept = [r for r in rows if selected(pool[r])]
+                if any(pool[r].state == "open" for r in kept):
+                    gaps.append(_gap([pool[r] for r in kept], vectors[kept], matches, as_of))
+                    gaps[-1].id = gap.id
         step("Clustering", 1, 1)
     gaps.sort(key=lambda g: (-g.score, -g.size, g.id))
     for rank, gap in enumerate(gaps, 1):
         gap.rank = rank
+    notes = [n for n in notes if selected(n)]
+    articles = kb.by_slug()
 
     entries = []
     for slug, group in findable.items():
@@ -414,11 +425,11 @@ def _gap(members: list[Note], vectors: Any, matches: dict[str, Match], as_of: da
 
     open_notes = [n for n in members if n.state == "open"]
     drafted = [n for n in members if n.state != "open"]
-    # the title: among the five questions closest to the gap's centre, the most concise one that
-    # still says something (three words or more) and holds no redacted [placeholder], so it
-    # reads like a heading
+    # the title: among the five open questions closest to the gap's centre, the most concise one
+    # that still says something (three words or more) and holds no redacted [placeholder], so it
+    # reads like a heading (a drafted note's question is already its draft's)
     closeness = vectors @ vectors.mean(axis=0)
-    near = [int(i) for i in np.argsort(-closeness, kind="stable")[:5]]
+    near = [int(i) for i in np.argsort(-closeness, kind="stable") if members[int(i)].state == "open"][:5]
     words = [len(members[i].question.split()) for i in near]
     redacted = [bool(_PLACEHOLDER.search(members[i].question)) for i in near]
     closest = min(range(len(near)), key=lambda k: (redacted[k], words[k] < 3, words[k], k))
@@ -456,7 +467,9 @@ def iso_week(moment: datetime) -> str:
 
 
 def weeks_between(first: datetime, last: datetime) -> list[str]:
-    weeks, day = [], first - timedelta(days=first.weekday())
+    """ISO weeks from FIRST's to LAST's, both included (stepping Monday to Monday at midnight)."""
+    monday = (first - timedelta(days=first.weekday())).date()
+    weeks, day = [], datetime(monday.year, monday.month, monday.day, tzinfo=first.tzinfo)
     while day <= last:
         weeks.append(iso_week(day))
         day += timedelta(days=7)
@@ -519,14 +532,17 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, 
 
 
 def median_days_to_article(notes: list[Note]) -> float | None:
-    """Median days from a topic's first note to the article that resolved it (from resolved events)."""
+    """Median days from a topic's first note to the article that resolved it (from resolved events).
+
+    Findability fixes are left out: they add phrasings to an article that already existed, and
+    publish nothing."""
     first_note: dict[str, datetime] = {}
     resolved_at: dict[str, datetime] = {}
     for note in notes:
         for event in note.events:
-            if event.get("event") == "resolved" and event.get("article"):
+            if event.get("event") == "resolved" and event.get("article") and event.get("by") != "findability":
                 article = str(event["article"])
-                when = parse_time(str(event.get("time", note.time)))
+                when = _event_time(event, note)
                 first_note[article] = min(first_note.get(article, note.when), note.when)
                 resolved_at[article] = min(resolved_at.get(article, when), when)
     days = [(resolved_at[a] - first_note[a]).total_seconds() / 86400 for a in resolved_at]

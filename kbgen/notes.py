@@ -32,6 +32,9 @@ LIMITS = {
 LOCK_NAME = ".lock"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNDECODED_RE = re.compile("[\udc80-\udcff]")
+_TEXT_ONLY = ("question", "answer", "agent", "channel", "category", "time")
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a note older than this is a typo in its year
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _FIELDS = ("question", "answer", "agent", "channel", "ticket", "tags", "category", "id", "time")
 
@@ -105,9 +108,12 @@ def _text(record: dict[str, Any], key: str, required: bool = False) -> str:
         if required:
             raise NoteError(f"'{key}' is required", key=key)
         return ""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or (key in _TEXT_ONLY and not isinstance(value, str)):
         raise NoteError(f"'{key}' must be text", key=key)
-    value = _CONTROL_RE.sub(" ", str(value)).strip()
+    value = str(value)
+    if _UNDECODED_RE.search(value):  # bytes that were not UTF-8, kept as lone surrogates by Python
+        raise NoteError(f"'{key}' is not valid UTF-8 text", key=key)
+    value = _CONTROL_RE.sub(" ", value).strip()
     if len(value) > LIMITS[key]:
         raise NoteError(f"'{key}' is {len(value):,} characters; the limit is {LIMITS[key]:,}", key=key)
     if required and not value:
@@ -134,6 +140,7 @@ def make_note(record: dict[str, Any], now: str | None = None, public_domains: It
     question = redact(_text(record, "question", required=True))
     answer = redact(_text(record, "answer"))
     ticket = redact(_text(record, "ticket"))
+    agent = redact(_text(record, "agent"))
     channel = _text(record, "channel") or "other"
     if channel not in CHANNELS:
         raise NoteError(f"channel '{channel}' is not one of: {', '.join(CHANNELS)}", key="channel")
@@ -142,9 +149,12 @@ def make_note(record: dict[str, Any], now: str | None = None, public_domains: It
         tags_value = [tags_value]
     if not isinstance(tags_value, list):
         raise NoteError("'tags' must be a list of words", key="tags")
-    tags = []
+    tags: list[str] = []
+    tag_kinds: set[str] = set()
     for tag in tags_value:
-        tag = _text({"tag": tag}, "tag").lower()
+        cleaned = redact(_text({"tag": tag}, "tag"))
+        tag_kinds.update(cleaned.kinds)
+        tag = cleaned.text.lower()
         if tag and tag not in tags:
             tags.append(tag)
     note_id = _text(record, "id")
@@ -154,22 +164,24 @@ def make_note(record: dict[str, Any], now: str | None = None, public_domains: It
     if moment:
         try:
             moment = parse_time(moment).astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        except ValueError:
+        except (ValueError, OverflowError):
             raise NoteError(f"'time' is '{moment}', not an ISO 8601 time like 2026-11-20T14:03:00Z", key="time") from None
         if parse_time(moment) > datetime.now(timezone.utc) + timedelta(days=1):
             raise NoteError(f"'time' is {moment}, in the future; give the time the question was asked", key="time")
+        if parse_time(moment) < EARLIEST:
+            raise NoteError(f"'time' is {moment}, before 2000; check the year", key="time")
     return Note(
         id_given=bool(note_id),
         id=note_id or new_id(),
         time=moment or now or utc_now(),
         question=question.text,
         answer=answer.text,
-        agent=_text(record, "agent"),
+        agent=agent.text,
         channel=channel,
         ticket=ticket.text,
         tags=tags,
         category=_text(record, "category"),
-        redacted=sorted(set(question.kinds) | set(answer.kinds) | set(ticket.kinds)),
+        redacted=sorted(set(question.kinds) | set(answer.kinds) | set(ticket.kinds) | set(agent.kinds) | tag_kinds),
     )
 
 
@@ -250,6 +262,30 @@ class NoteLog:
                 )
         return records
 
+    def find(self, note_id: str) -> Note | None:
+        """The stored note with NOTE_ID, events folded in (a byte search, so only its lines are parsed)."""
+        quoted = json.dumps(note_id, ensure_ascii=False)
+        needles = (f'"id":{quoted}'.encode(), f'"note":{quoted}'.encode())
+        found: Note | None = None
+        events: list[dict[str, Any]] = []
+        for shard in self.shards():
+            for raw in shard.read_bytes().splitlines():
+                if not any(needle in raw for needle in needles):
+                    continue
+                try:
+                    record = json.loads(raw)
+                    if record.get("type") == "note" and record.get("id") == note_id and found is None:
+                        found = _note_from_record(record)
+                    elif record.get("type") == "event" and record.get("note") == note_id and record.get("event") in EVENTS:
+                        events.append(record)
+                except (ValueError, TypeError, AttributeError):
+                    continue
+        if found is not None:
+            for event in sorted(events, key=lambda e: str(e.get("time", ""))):
+                found.events.append({k: v for k, v in event.items() if k not in ("type", "note")})
+                found.state = "open" if event["event"] == "reopened" else event["event"]
+        return found
+
     def _existing_ids(self, wanted: set[str]) -> set[str]:
         """Which of WANTED are already stored (a byte search first, so most shards are not parsed)."""
         found: set[str] = set()
@@ -281,6 +317,7 @@ class NoteLog:
                         elif kind == "event":
                             if not isinstance(record.get("note"), str) or record.get("event") not in EVENTS:
                                 raise ValueError("an event needs 'note' and a known 'event'")
+                            _check_time(record.get("time"))
                             events.append(record)
                         else:
                             raise ValueError(f"unknown type {kind!r}")
@@ -324,10 +361,7 @@ def _note_from_record(record: dict[str, Any]) -> Note:
             raise ValueError(f"'{key}' must be a list")
         lists.append(value)
     moment = record["time"]
-    try:
-        parse_time(moment)
-    except ValueError:
-        raise ValueError(f"'time' is '{moment[:40]}', not an ISO 8601 time") from None
+    _check_time(moment)
     tags, redacted, matched = lists
     return Note(
         id=record["id"],
@@ -343,6 +377,16 @@ def _note_from_record(record: dict[str, Any]) -> Note:
         matched=[m for m in matched if isinstance(m, dict)],
         answered=bool(get("answered", False)),
     )
+
+
+def _check_time(moment: Any) -> None:
+    """ValueError with a plain reason unless MOMENT is an ISO 8601 time text."""
+    if not isinstance(moment, str):
+        raise ValueError(f"'time' must be text, not {type(moment).__name__}")
+    try:
+        parse_time(moment)
+    except (ValueError, OverflowError):
+        raise ValueError(f"'time' is '{moment[:40]}', not an ISO 8601 time") from None
 
 
 def _append_lines(shard: Path, lines: list[bytes]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from kbgen.gaps import _distinct, gap_id, iso_week, median_days_to_article, rank_score, weeks_between
+from kbgen.gaps import Gap, _carry_ids, _distinct, gap_id, iso_week, median_days_to_article, rank_score, weeks_between
 from kbgen.notes import Note
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
@@ -46,3 +46,23 @@ def test_weeks_and_ids() -> None:
     first, last = datetime(2026, 9, 30, tzinfo=timezone.utc), datetime(2026, 10, 20, tzinfo=timezone.utc)
     assert weeks_between(first, last) == ["2026-W40", "2026-W41", "2026-W42", "2026-W43"]
     assert gap_id("N1") == gap_id("N1") != gap_id("N2") and gap_id("N1").startswith("gap-")
+
+
+def test_the_current_week_is_counted_before_the_first_notes_time_of_day() -> None:
+    first, monday_early = datetime(2026, 11, 17, 8, 17, tzinfo=timezone.utc), datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    assert weeks_between(first, monday_early) == ["2026-W47", "2026-W48"]
+
+
+def test_findability_fixes_do_not_count_as_articles_published() -> None:
+    published = {"event": "resolved", "article": "refunds", "time": "2026-10-11T00:00:00Z", "by": "promote"}
+    fixed = {"event": "resolved", "article": "plans", "time": "2026-12-01T00:00:00Z", "by": "findability"}
+    notes = [note("a", "2026-10-01T00:00:00Z", events=[published]), note("b", "2026-10-01T00:00:00Z", events=[fixed])]
+    assert median_days_to_article(notes) == 10.0
+
+
+def test_gap_ids_stay_unique_when_a_gaps_earliest_note_splits_off() -> None:
+    a, b, c, d = (note(x, f"2026-11-0{i}T10:00:00Z") for i, x in enumerate("ABCD", 1))
+    gaps = [Gap(gap_id("B"), [b, c, d], "B", "", 1.0), Gap(gap_id("A"), [a], "A", "", 0.5)]
+    _carry_ids(gaps, {x: gap_id("A") for x in "ABCD"})  # all four were one gap, named after A
+    assert gaps[0].id == gap_id("A")  # the bigger part keeps the id
+    assert gaps[1].id != gaps[0].id and gaps[1].id.startswith("gap-")

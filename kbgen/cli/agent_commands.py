@@ -52,6 +52,7 @@ def ask_command(
     if question == "-":
         _ask_stream(searcher, limit)
         return
+    question = _decodable(question)
     if not question.strip():
         raise typer.BadParameter("the question is empty", param_hint="QUESTION")
     answer = searcher.ask(question, limit=limit)
@@ -76,8 +77,8 @@ def ask_command(
 
 def _ask_stream(searcher: Any, limit: int) -> None:
     failed = False
-    for number, raw in enumerate(sys.stdin, 1):
-        line = raw.strip()
+    for number, raw in _stdin_lines():
+        line = _decodable(raw).strip()
         if not line:
             continue
         question_id: Any = None
@@ -98,9 +99,24 @@ def _ask_stream(searcher: Any, limit: int) -> None:
             failed = True
             continue
         result = searcher.ask(text, limit=limit).to_dict()
-        print_json_line({"id": question_id, **result})
+        print_json_line({"id": question_id, "line": number, **result})
     if failed:
         raise typer.Exit(1)
+
+
+def _stdin_lines() -> Any:
+    """(line number, text) for each line of stdin, read as bytes: a byte-order mark is dropped, and
+    bytes that are not UTF-8 are kept as lone surrogates (so one bad line never stops a batch)."""
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        yield number, raw.decode("utf-8", "surrogateescape")
+
+
+def _decodable(text: str) -> str:
+    """TEXT with bytes that were not UTF-8 (which Python keeps as lone surrogates) shown as U+FFFD,
+    so what is printed back is valid UTF-8."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if any("\udc80" <= c <= "\udcff" for c in text) else text
 
 
 @app.command("log")
@@ -137,7 +153,8 @@ def log_command(
     public_domains = [str(d) for d in project.options.get("public_email_domains") or []]
 
     def build(record: dict[str, Any]) -> Any:
-        record.setdefault("agent", default_agent)
+        if not record.get("agent"):
+            record["agent"] = default_agent
         note = make_note(record, public_domains=public_domains)
         if note.category and categories and note.category not in categories:
             raise NoteError(f"category '{note.category}' is not a folder of kb/ (known: {', '.join(sorted(categories))})", key="category")
@@ -147,7 +164,12 @@ def log_command(
         return note, result
 
     if question == "-":
-        _log_stream(log, build)
+        if note_id:
+            raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
+        # the other options are defaults for every line that does not give its own
+        given = {"answer": answer, "agent": agent, "channel": channel if channel != "other" else "",
+                 "ticket": ticket, "tags": tag or [], "category": category}
+        _log_stream(log, build, {key: value for key, value in given.items() if value})
         return
     record = {"question": question, "answer": answer, "agent": agent or default_agent, "channel": channel,
               "ticket": ticket, "tags": tag or [], "category": category, "id": note_id}
@@ -158,7 +180,8 @@ def log_command(
         fail(f"{where}: {exc.message}" if where else exc.message)
     (stored,) = log.append([note])
     if json_output:
-        print_json({**stored.note.to_dict(), "stored": stored.stored})
+        kept = stored.note if stored.stored else (log.find(note.id) or stored.note)  # what the log holds
+        print_json({**kept.to_dict(), "stored": stored.stored})
         return
     if stored.stored:
         typer.echo(f"Logged note {note.id}" + (f" (redacted: {', '.join(note.redacted)})" if note.redacted else ""))
@@ -166,24 +189,34 @@ def log_command(
         typer.echo(f"Note {note.id} was already logged; nothing new was stored.")
     if result.answered:
         best = result.hits[0]
-        typer.echo(f"An article already answers this; you can send it now:\n  {best.title}\n  {best.url}")
+        if best.audience == "internal":
+            typer.echo(f"An internal article covers this (for agents: do not send the link to customers):\n  {best.title}\n  {best.url}")
+        else:
+            typer.echo(f"An article already answers this; you can send it now:\n  {best.title}\n  {best.url}")
 
 
-def _log_stream(log: Any, build: Any) -> None:
+def _log_stream(log: Any, build: Any, defaults: dict[str, Any]) -> None:
     from kbgen.notes import NoteError
 
     failed = False
     batch: list[tuple[int, Any, Any]] = []
-    for number, raw in enumerate(sys.stdin, 1):
+    for number, raw in _stdin_lines():
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            record = json.loads(raw, parse_constant=_no_constant)
             if not isinstance(record, dict):
                 raise NoteError("a line must be a JSON object with at least \"question\"")
+            for key, value in defaults.items():
+                if record.get(key) in (None, "", []):
+                    record[key] = value
             note, result = build(record)
         except json.JSONDecodeError as exc:
             typer.echo(f"line {number}: error: not valid JSON ({exc.msg})", err=True)
+            failed = True
+            continue
+        except ValueError as exc:  # NaN or Infinity, which JSON does not have
+            typer.echo(f"line {number}: error: {exc}", err=True)
             failed = True
             continue
         except NoteError as exc:
@@ -208,9 +241,13 @@ def _flush(log: Any, batch: list[tuple[int, Any, Any]]) -> None:
         best = result.hits[0] if result.answered else None
         print_json_line({
             "line": number, "id": note.id, "stored": outcome.stored, "answered": result.answered,
-            "article": {"slug": best.slug, "title": best.title, "url": best.url} if best else None,
+            "article": {"slug": best.slug, "title": best.title, "url": best.url, "audience": best.audience} if best else None,
             "redacted": note.redacted,
         })
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _categories(project: Any) -> set[str]:

@@ -151,6 +151,85 @@ def test_log_stream_stores_good_lines_and_names_bad_ones(demo: Path) -> None:
     assert {n["question"] for n in stored_lines(demo)} == {"do you have a student discount", "where are my invoices"}
 
 
+def _log_bytes(demo: Path, stdin: bytes, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kbgen", "log", "-", *args], cwd=demo, input=stdin, capture_output=True,
+                          env={**os.environ, "NO_COLOR": "1"}, timeout=300)
+
+
+def test_log_stream_keeps_good_lines_around_undecodable_and_impossible_ones(demo: Path) -> None:
+    stdin = b"\n".join([
+        b'\xef\xbb\xbf{"question": "good first line", "id": "G-1"}',
+        b'{"question": "bad \xff\xfe bytes"}',
+        b'{"question": "far past", "time": "0001-01-01T00:00:00+01:00"}',
+        b'{"question": "typo in the year", "time": "1926-11-01T10:00:00Z"}',
+        b'{"question": NaN}',
+        b'{"question": 5}',
+        b'{"question": "good last line", "id": "G-2"}',
+    ]) + b"\n"
+    done = _log_bytes(demo, stdin)
+    err = done.stderr.decode()
+    assert done.returncode == 1 and "Traceback" not in err
+    for expected in ("line 2 (question): error: 'question' is not valid UTF-8 text", "line 3 (time):",
+                     "line 4 (time): error: 'time' is 1926-11-01T10:00:00Z, before 2000", "line 5: error: NaN",
+                     "line 6 (question): error: 'question' must be text"):
+        assert expected in err
+    assert {n["id"] for n in stored_lines(demo)} == {"G-1", "G-2"}
+
+
+def test_log_stream_takes_options_as_defaults_and_refuses_one_id_for_many(demo: Path) -> None:
+    stdin = json.dumps({"question": "can I pay in yen"}) + "\n" + json.dumps({"question": "yen?", "channel": "email", "agent": "tom"}) + "\n"
+    result = run_kbgen("log", "-", "--agent", "maya", "--channel", "chat", "--tag", "vip", "--ticket", "T-1", cwd=demo, stdin=stdin)
+    assert result.code == 0, result.stderr
+    first, second = stored_lines(demo)
+    assert (first["agent"], first["channel"], first["tags"], first["ticket"]) == ("maya", "chat", ["vip"], "T-1")
+    assert (second["agent"], second["channel"]) == ("tom", "email")  # a line's own fields win
+    refused = run_kbgen("log", "-", "--id", "X-1", cwd=demo, stdin=stdin)
+    assert refused.code == 2 and "--id" in refused.stderr and len(stored_lines(demo)) == 2
+
+
+def test_log_json_for_a_repeated_id_shows_the_note_the_log_holds(demo: Path) -> None:
+    assert run_kbgen("log", "first version", "--answer", "A1", "--id", "T-1", "--channel", "chat", cwd=demo).code == 0
+    again = json.loads(run_kbgen("log", "second version", "--answer", "A2", "--id", "T-1", "--json", cwd=demo).stdout)
+    assert again["stored"] is False
+    assert (again["question"], again["answer"], again["channel"]) == ("first version", "A1", "chat")
+
+
+def test_log_never_offers_an_internal_article_to_send(demo: Path) -> None:
+    question = "how do agents escalate a P1 ticket to on-call engineering"
+    text = run_kbgen("log", question, "--answer", "paged on-call", cwd=demo).stdout
+    assert "internal article" in text and "you can send it now" not in text
+    row = json.loads(run_kbgen("log", "-", cwd=demo, stdin=json.dumps({"question": question}) + "\n").stdout)
+    assert row["article"]["audience"] == "internal"
+
+
+def test_tags_and_agent_are_redacted_too(demo: Path) -> None:
+    result = run_kbgen("log", "shared link broken", "--answer", "fixed", "--tag", "john.smith@gmail.com",
+                       "--agent", "jane.doe@gmail.com", "--json", cwd=demo)
+    note = json.loads(result.stdout)
+    assert note["tags"] == ["[email]"] and note["agent"] == "[email]" and "email" in note["redacted"]
+    assert "gmail" not in "".join(p.read_text(encoding="utf-8") for p in (demo / "gaps").glob("*.jsonl"))
+
+
+def test_ask_stream_numbers_its_lines_and_reads_a_byte_order_mark(demo: Path) -> None:
+    stdin = '\ufeff{"question": "how do I reset my password", "id": "Q1"}\r\n\nwhere is my invoice\n'
+    rows = [json.loads(line) for line in run_kbgen("ask", "-", cwd=demo, stdin=stdin).stdout.splitlines()]
+    assert [(r["id"], r["line"]) for r in rows] == [("Q1", 1), (None, 3)]
+    assert rows[0]["results"][0]["slug"] == "reset-password"
+
+
+@pytest.mark.parametrize("broken", ["gaps is a file", "a shard is a folder", "the cache is a file"])
+def test_broken_folders_are_one_line_errors(demo: Path, broken: str) -> None:
+    if broken == "gaps is a file":
+        (demo / "gaps").write_text("")
+    elif broken == "a shard is a folder":
+        (demo / "gaps" / "2026-11.jsonl").mkdir(parents=True)
+        for month in range(1, 13):
+            (demo / "gaps" / f"2026-{month:02d}.jsonl").mkdir(exist_ok=True)
+    else:
+        (demo / ".kbgen-cache").write_text("")
+    assert_clean_failure(run_kbgen("log", "a question about folders", "--answer", "x", cwd=demo))
+
+
 def test_no_personal_data_from_the_redaction_table_reaches_gaps(demo: Path) -> None:
     stdin = "".join(json.dumps({"question": text, "answer": f"We replied about: {text}"}) + "\n" for text, _, _ in POSITIVE)
     result = run_kbgen("log", "-", cwd=demo, stdin=stdin)

@@ -235,6 +235,32 @@ def test_on_the_demo_most_gaps_keep_their_notes_together_when_notes_arrive(tmp_p
     assert together >= 0.5 * len(before), (together, len(before))
 
 
+def test_filters_select_gaps_out_of_the_whole_logs_clustering(tmp_path: Path) -> None:
+    project = copy_demo(tmp_path / "demo")
+    whole = {g["id"]: g for g in json.loads(run_kbgen("report", "--json", "--as-of", "2026-11-22", cwd=project).stdout)["gaps"]}
+    for option in (["--since", "2026-11-01"], ["--category", "billing"]):
+        shown = json.loads(run_kbgen("report", "--json", "--as-of", "2026-11-22", *option, cwd=project).stdout)["gaps"]
+        ids = [g["id"] for g in shown]
+        assert shown and len(ids) == len(set(ids)), option
+        for gap in shown:  # the same gaps, each holding the selected part of its notes
+            assert gap["id"] in whole and set(gap["note_ids"]) <= set(whole[gap["id"]]["note_ids"]), option
+
+
+def test_a_gap_is_titled_by_one_of_its_own_open_notes(tmp_path: Path) -> None:
+    project = copy_demo(tmp_path / "demo")
+    data = json.loads(run_kbgen("report", "--json", "--as-of", "2026-11-22", cwd=project).stdout)
+    for gap in data["gaps"]:
+        assert gap["title"] in gap["phrasings"], gap["id"]
+
+
+def test_an_event_with_a_broken_time_is_skipped_with_a_warning(project: Path) -> None:
+    with (project / "gaps" / "2026-11.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"type": "event", "note": "X", "event": "resolved", "time": "yesterday", "article": "a"}) + "\n")
+    result = run_kbgen("report", "--json", cwd=project)
+    assert result.code == 0 and "Traceback" not in result.stderr
+    assert "2026-11.jsonl" in result.stderr and "'time' is 'yesterday'" in result.stderr
+
+
 def test_html_to_a_folder_or_under_a_file_is_a_clear_error(project: Path) -> None:
     folder = run_kbgen("report", "--html", str(project), cwd=project)
     assert_clean_failure(folder)
