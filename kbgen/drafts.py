@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .articles import (
@@ -141,8 +142,11 @@ def render_body(gap_id: str, notes: list[Note], lead: str = "") -> str:
     if answers:
         lines += ["## Answer", "", inert(answers[0]), ""]
     if len(answers) > 1:
+        others = answers[1:]
         lines += ["## What agents also told customers", ""]
-        lines += [f"- {inert(a)}" for a in answers[1 : MAX_ANSWERS + 1]]
+        if len(others) > MAX_ANSWERS:  # the newest are kept: what agents say now is what changed
+            lines.append(f"- ({len(others) - MAX_ANSWERS} earlier answers are in the source notes.)")
+        lines += [f"- {inert(a)}" for a in others[-MAX_ANSWERS:]]
         lines.append("")
     if not answers:
         lines += ["No agent recorded an answer yet. Write one here.", ""]
@@ -193,9 +197,9 @@ def write_drafts(
     by_note = _drafts_by_note(kb)
     # every file name under kb/ is taken, including files that do not parse
     taken = {a.slug for a in kb.articles} | {p.stem for p in project.kb_dir.rglob("*.md")}
-    chosen = [g for g in coverage.gaps if g.size + len(g.drafted) >= min_size and g.notes]
-    if top is not None:
-        chosen = chosen[:top]
+    # a gap with notes in a draft already may add a few new ones to it; a new draft needs
+    # MIN_SIZE open notes (checked below, once it is known whether a draft exists)
+    chosen = [g for g in coverage.gaps if g.notes and (g.size >= min_size or g.drafted)]
     results: list[DraftResult] = []
     events: list[tuple[str, str, dict[str, Any]]] = []
 
@@ -218,6 +222,7 @@ def write_drafts(
 
     targets = {g.id: drafted_into(g) for g in chosen}
     similar = _similar_drafts(kb, [g for g in chosen if not targets[g.id]])
+    chosen = [g for g in chosen if targets[g.id] or g.id in similar or g.size >= min_size][:top]
     try:
         for gap in chosen:
             path = targets[gap.id]
@@ -375,17 +380,23 @@ class Promotion:
     changes: dict[str, Any]
 
 
-def find_draft(kb: KnowledgeBase, ref: str) -> Article:
-    """A draft by path (kb/… or relative to kb/) or slug."""
+def find_draft(kb: KnowledgeBase, ref: str, cwd: Path | None = None) -> Article:
+    """A draft by path (from the current folder, from the project root or from kb/; or absolute) or slug."""
     wanted = ref.strip().removeprefix("./")
+    on_disk = ((cwd or Path.cwd()) / wanted).resolve()
     found = []
     for article in kb.articles:
         rel_to_kb = article.path.relative_to(kb.project.kb_dir).as_posix() if article.path.is_relative_to(kb.project.kb_dir) else ""
-        if wanted in (article.rel, rel_to_kb, article.slug, article.src_uri, article.src_uri.removesuffix(".md")):
+        if wanted in (article.rel, rel_to_kb, article.slug, article.src_uri, article.src_uri.removesuffix(".md")) or (
+            article.path.resolve() == on_disk
+        ):
             found.append(article)
     if len(found) > 1:
         raise KbgenError(f"'{ref}' matches {', '.join(a.rel for a in found)}; give the draft's path")
     if not found:
+        unreadable = [str(d) for d in kb.errors if d.path and (kb.project.root / d.path).resolve() == on_disk]
+        if unreadable:  # the file is there, but kbgen cannot read it as an article
+            raise KbgenError("cannot promote a draft kbgen cannot read:\n" + "\n".join(unreadable))
         raise KbgenError(f"no draft '{ref}' in kb/ (give its path, like kb/billing/my-draft.md, or its slug)")
     if found[0].status != "draft":
         raise KbgenError(f"{found[0].rel} is {found[0].status}, not a draft; only drafts can be promoted")

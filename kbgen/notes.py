@@ -141,7 +141,7 @@ def make_note(record: dict[str, Any], now: str | None = None, public_domains: It
     answer = redact(_text(record, "answer"))
     ticket = redact(_text(record, "ticket"))
     agent = redact(_text(record, "agent"))
-    channel = _text(record, "channel") or "other"
+    channel = (_text(record, "channel") or "other").lower()
     if channel not in CHANNELS:
         raise NoteError(f"channel '{channel}' is not one of: {', '.join(CHANNELS)}", key="channel")
     tags_value = record.get("tags") or []

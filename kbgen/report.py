@@ -148,6 +148,8 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
         for entry in found[:top]:
             out.append(f"- **{md(entry['title'])}** (`{entry['slug']}`, {_count(entry['size'], 'note')})")
             out += [f"  - {md(p)}" for p in entry["phrasings"][:8]] or ["  - (its phrasings already cover these notes)"]
+        if len(found) > top:
+            out.append(f"\n…and {len(found) - top} more articles (`kbgen report --json` lists all).")
     else:
         out.append("None.")
     out.append("")
@@ -355,6 +357,8 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
         for entry in report["findability"][:top]:
             found.add_row(Text(f"{entry['title']}\n{entry['slug']}"), str(entry["size"]), Text("\n".join(entry["phrasings"][:4])))
         console.print(found)
-        console.print("[dim]kbgen report --apply-findability adds them and marks those notes resolved.[/dim]")
+        hidden = len(report["findability"]) - top
+        more = f"…and {hidden} more articles (--top N, or --json for all). " if hidden > 0 else ""
+        console.print(f"[dim]{more}kbgen report --apply-findability adds them all and marks those notes resolved.[/dim]")
     if report["stale"]:
         console.print("Past their review date: " + ", ".join(s["path"] for s in report["stale"]))

@@ -76,7 +76,9 @@ def report_command(
     since: SinceOption = None,
     category: CategoryOption = None,
     min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only gaps with at least this many notes.")] = 1,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many gaps and articles to show (JSON lists all).")] = 10,
+    top: Annotated[
+        Optional[int], typer.Option("--top", min=1, help="How many gaps and articles to show (default 10, 20 in --html; JSON lists all).")
+    ] = None,
     as_of: AsOfOption = None,
     apply_findability: Annotated[
         bool,
@@ -107,18 +109,18 @@ def report_command(
         if html_file.parent.exists() and not html_file.parent.is_dir():
             fail(f"--html: '{html_file.parent}' is a file, not a folder")
         try:
-            atomic_write_text(html_file, report.to_html(data, top=max(top, 20)))
+            atomic_write_text(html_file, report.to_html(data, top=top or 20))
         except OSError as exc:
             fail(f"--html: cannot write {html_file}: {exc.strerror}")
         typer.echo(f"Wrote {html_file}", err=True)
     if json_output:
         print_json(data)
     elif markdown:
-        typer.echo(report.to_markdown(data, top=top), nl=False)
+        typer.echo(report.to_markdown(data, top=top or 10), nl=False)
     elif html_file is None:
         from rich.console import Console
 
-        report.to_terminal(data, Console(), top=top)
+        report.to_terminal(data, Console(), top=top or 10)
 
 
 def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:

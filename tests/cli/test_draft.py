@@ -232,3 +232,32 @@ def test_draft_without_category_folders_fails_once(tmp_path: Path) -> None:
     result = run_kbgen("draft", cwd=root)
     assert_clean_failure(result)
     assert result.stderr.count("no category folder") == 1
+
+
+def test_promote_finds_a_draft_by_a_path_from_here_or_an_absolute_path(project: Path) -> None:
+    (first, _) = _draft(project)
+    path = project / first["path"]
+    head, _, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(head + "\n---\nWe invoice in US dollars for now.\n", encoding="utf-8")
+    here = run_kbgen("promote", path.name, "--dry-run", cwd=path.parent)
+    assert here.code == 0, here.stderr
+    absolute = run_kbgen("promote", str(path), "--dry-run", cwd=project)
+    assert absolute.code == 0, absolute.stderr
+
+
+def test_promote_names_the_front_matter_error_of_a_draft_it_cannot_read(project: Path) -> None:
+    (first, _) = _draft(project)
+    path = project / first["path"]
+    path.write_text(path.read_text(encoding="utf-8").replace("status: draft", "status: draft\ntitle: [oops", 1), encoding="utf-8")
+    result = run_kbgen("promote", first["path"], cwd=project)
+    assert_clean_failure(result)
+    assert f"{first['path']}:" in result.stderr and "not valid YAML" in result.stderr
+
+
+def test_a_new_draft_needs_min_size_open_notes_even_beside_drafted_ones(project: Path) -> None:
+    drafts = _draft(project)
+    assert drafts
+    # two notes close to the first draft's topic but, on their own, below --min-size 3
+    _log(project, {"id": "M1", "question": "dark theme for the mobile app"}, {"id": "M2", "question": "mobile app dark theme?"})
+    for made in _draft(project):
+        assert made["action"] == "updated" or len(made["note_ids"]) >= 3, made
