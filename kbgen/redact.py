@@ -125,6 +125,7 @@ def _label(*alternatives: str) -> str:
 _PREFIXED_SECRET_RE = _lazy(
     r"(?<![A-Za-z0-9])(?:"
     r"(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,200}"  # Stripe
+    r"|sk-(?:proj-|ant-(?:api|admin)[0-9]{2}-|svcacct-)?[A-Za-z0-9_-]{20,200}"  # OpenAI, Anthropic
     r"|whsec_[A-Za-z0-9]{16,200}"  # Stripe webhook secret
     r"|gh[pousr]_[A-Za-z0-9]{20,255}"  # GitHub tokens
     r"|github_pat_[A-Za-z0-9_]{20,255}"
@@ -149,7 +150,8 @@ _URL_CREDENTIALS_RE = _lazy(r"(?<=://)(?P<user>[^\s:/@\[\]]{1,64}):(?P<pw>[^\s/@
 _PASSWORD_RE = _lazy(
     r"(?P<label>"
     + _label(
-        r"pass(?:word|wd|phrase|code)", r"pass[ ]code", r"pwd", r"pin(?:[ ]?code)?", r"cvv2?", r"cvc2?",
+        r"pass(?:word|wd|phrase|code|wort)?", r"pass[ ]code", r"pwd", r"pw", r"kennwort", r"mot[ ]de[ ]passe",
+        r"contrase(?:ñ|n)a", r"senha", r"pin(?:[ ]?code)?", r"cvv2?", r"cvc2?",
         r"security[ ]code", r"otp", r"one[- ]time[ ](?:code|password)", r"verification[ ]code",
         r"2fa[ ]code", r"recovery[ ]code",
     )
@@ -205,29 +207,39 @@ def _looks_random(value: str, min_len: int) -> bool:
     return len(value) >= 20 and has_lower and has_upper and len(set(value)) >= 10
 
 
-_PASSWORD_WORDS = frozenset(("password", "passwd", "passphrase", "pwd"))
+_PASSWORD_WORDS = frozenset((
+    "password", "passwd", "passphrase", "pwd", "pw", "pass", "passwort", "kennwort", "mot de passe", "contraseña",
+    "contrasena", "senha",
+))
+# Words after a code's number that make it a rule, not a code ("the code is 6 digits").
+_UNIT_AFTER = _lazy(
+    r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more|minutes?|hours?|days?|times?)\b"
+)
 
 
 def _password_repl(m: re.Match[str]) -> str | None:
     """Keep the label, replace the value up to whitespace."""
     label, sep, value = m.group("label"), m.group("sep"), m.group("value")
     rest = ""
+    if _UNIT_AFTER.match(m.string, m.end()):  # "the 2FA code is 6 digits", "password: 8 characters"
+        return None
     if not sep.strip(" \t"):
-        # No ":" / "=" / "is": only "passcode 1234"-style codes count, since
-        # "password reset" or "tried the password 3 times" is plain prose.
-        if label.lower() in _PASSWORD_WORDS:
-            return None
+        # No ":" / "=" / "is": "password reset" or "tried the password 3 times" is plain prose.
+        # After "password" only a value that looks like one counts ("the temporary password
+        # Welcome2026!"); after "passcode" and the like, a code with a digit.
         code = value.rstrip(".,;:)")
-        if len(code) < 3 or not code.isalnum() or not _HAS_DIGIT.search(code):
+        if label.lower() in _PASSWORD_WORDS:
+            if len(code) < 6 or not _HAS_DIGIT.search(code) or not any(c.isalpha() for c in code):
+                return None
+        elif len(code) < 3 or not code.isalnum() or not _HAS_DIGIT.search(code):
             return None
     if value[0] not in "\"'":
         if "=" in sep and "&" in value:  # query string: pwd=abc&next=1
             value, amp, tail = value.partition("&")
             rest = amp + tail
-        if sep.strip(" \t:").lower() in ("is", "was"):
-            word = value.lower().strip(".,;:!?\"'()")
-            if not word or word in _PROSE_AFTER_IS:
-                return None
+        word = value.lower().strip(".,;:!?\"'()")
+        if not word or word in _PROSE_AFTER_IS:  # "password is not working", "Password: at least 12..."
+            return None
         # keep sentence punctuation after the value; passwords rarely end in it
         stripped = value.rstrip(".,;:)")
         if stripped:
@@ -256,7 +268,7 @@ def _token_repl(m: re.Match[str]) -> str | None:
 
 _EMAIL_RE = _lazy(
     r"(?<![\w.%+'-])"
-    r"[\w.%+'-]{1,64}@"
+    r"[\w.%+'-]{1,64}(?:@|%40)"
     r"(?:[\w](?:[\w-]{0,61}[\w])?\.){1,8}"
     r"[^\W\d_]{2,24}"
     r"(?![\w-]|\.[\w-])"
@@ -457,11 +469,20 @@ _VERSION_CONTEXT_RE = _lazy(
 
 
 def _ipv4_repl(m: re.Match[str]) -> str | None:
-    """Skip four-part version numbers ("version 1.2.3.4")."""
+    """Skip four-part version numbers ("version 1.2.3.4", "upgrade from 3.2.1.0 to 3.2.2.0",
+    "roll back to 3.2.1.0")."""
     before = m.string[max(0, m.start() - 20):m.start()]
-    if _VERSION_CONTEXT_RE.search(before):
+    if _VERSION_CONTEXT_RE.search(before) or _VERSION_VERB_RE.search(m.string[max(0, m.start() - 60):m.start()]):
         return None
     return _ph("ip")
+
+
+# Words of installing software earlier in the same sentence make a dotted quad a version,
+# unless the sentence is about networks ("updated the DNS to 8.8.8.8").
+_VERSION_VERB_RE = _lazy(
+    r"(?i:\b(?:upgrad|updat|downgrad|roll(?:ed|ing)?[ ]back|rollback|install|reinstall|releas|build|versions?)\w*)"
+    r"(?:(?!(?i:dns|ip|server|host|gateway|proxy|router|address|subnet|vpn|firewall|ping)\b)[^.!?\n]|\.(?=[0-9]))*$"
+)
 
 
 def _ipv6_repl(m: re.Match[str]) -> str | None:
@@ -499,7 +520,7 @@ _LABELED_PHONE_RE = _lazy(
     r"(?P<label>"
     + _label(
         r"phone", r"tel", r"telephone", r"mobile", r"cell", r"cellphone", r"whatsapp", r"sms",
-        r"call[ ]me(?:[ ](?:at|on))?",
+        r"call[ ]me(?:[ ](?:at|on))?", r"call(?:[ ](?:at|on))?", r"ring", r"text[ ]me(?:[ ](?:at|on))?",
     )
     + r"(?:[ ](?i:number|no\.?|#))?)"
     r"(?P<sep>[ \t]*[:=#][ \t]*|[ \t]+(?i:is|was)[ \t]+|[ \t]+)"
@@ -530,7 +551,7 @@ _EN_ADDRESS = (
     r"(?:[ \t]{1,3}(?:[A-Z][\w'’.-]{0,30}|[0-9]{1,3}(?:st|nd|rd|th))){1,4}"
     r"[ \t]{1,3}(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl"
     r"|square|sq|terrace|way|parkway|pkwy|highway|hwy|close|crescent|gardens|mews|circle|cir"
-    r"|trail|alley|plaza)\b\.?"
+    r"|trail|alley|plaza|loop)\b\.?"
     r"(?:[ \t](?:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
     r"(?:,?[ \t](?i:apt|apartment|suite|ste|unit|flat)\.?[ \t]?#?[A-Za-z0-9-]{1,6}\b)?"
 )
@@ -552,9 +573,14 @@ _NUMBER_FIRST_ADDRESS_RE = _lazy(
     r"(?:(?P<en>" + _EN_ADDRESS + r")|" + _ROMANCE_ADDRESS + r")"
 )
 
-# German order: name+suffix, number ("Hauptstraße 5", "Berliner Str. 12a").
+# German and Dutch order: name+suffix, number ("Hauptstraße 5", "Berliner Str. 12a",
+# "Kerkstraat 12"); Spanish, Italian and Portuguese street types before the name ("Calle de
+# Alcalá 42", "Via Roma 10", "Rua Augusta 100"; "Via" only capitalised: "via Stripe 10 times").
 _DE_ADDRESS_RE = _lazy(
-    r"(?<![\w])(?:[A-ZÄÖÜ][a-zäöüß-]{1,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm)"
+    r"(?<![\w])(?:[A-ZÄÖÜ][a-zäöüß-]{1,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm"
+    r"|straat|laan|plein|gracht|kade|dijk|singel)"
+    r"|(?:(?i:calle|avenida|paseo|rua|travessa|viale|corso|piazza|largo)|Via)[ \t]{1,3}" + _PARTICLES + r"*"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?"
     r"|[A-ZÄÖÜ][\w-]{1,30}[ \t](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm))"
     r"[ \t]{1,3}[0-9]{1,4}[a-z]?(?![\w])"
 )
@@ -588,18 +614,21 @@ _Repl = Callable[[re.Match[str]], "str | None"] | None
 # text.  All hints are found by one regex pass (longest first, so "passport"
 # is not hidden behind "pass").
 _SECRET_PREFIXES = frozenset((
-    "_live_", "_test_", "whsec_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-",
+    "_live_", "_test_", "sk-", "whsec_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-",
     "akia", "asia", "agpa", "aida", "aroa", "anpa", "xox", "aiza", "npm_", "sg.", "eyj",
 ))
-_PASSWORD_HINTS = frozenset(("pass", "pwd", "pin", "cvv", "cvc", "code", "otp"))
+_PASSWORD_HINTS = frozenset(("pass", "pwd", "pw", "kennwort", "contrase", "senha", "pin", "cvv", "cvc", "code", "otp"))
 _TOKEN_HINTS = frozenset(("key", "token", "bearer", "secret"))
 _ID_HINTS = frozenset((
     "ssn", "social", "sin", "nino", "insurance", "ni number", "national", "id card", "passport",
     "licen", "tax", "aadhaar", "dni", "bsn", "personnummer", "fiscale",
 ))
-_PHONE_HINTS = frozenset(("phone", "tel", "mobile", "cell", "whatsapp", "sms", "call"))
-_DE_STREET_HINTS = frozenset(("stra", "str.", "weg", "gasse", "platz", "allee", "damm"))
-_OTHER_HINTS = frozenset(("private key", "://", "@", "box", "::"))
+_PHONE_HINTS = frozenset(("phone", "tel", "mobile", "cell", "whatsapp", "sms", "call", "ring", "text me"))
+_DE_STREET_HINTS = frozenset((
+    "stra", "str.", "weg", "gasse", "platz", "allee", "damm", "laan", "plein", "gracht", "kade", "dijk", "singel",
+    "calle", "avenida", "paseo", "rua ", "travessa", "via ", "viale", "corso", "piazza", "largo",
+))
+_OTHER_HINTS = frozenset(("private key", "://", "@", "%40", "box", "::"))
 
 
 _Trie = dict[str, "_Trie"]
@@ -660,7 +689,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     ("secret", _URL_CREDENTIALS_RE, lambda m: f"{m.group('user')}:{_ph('secret')}@", frozenset(("://",)), None, _ANY),
     ("secret", _PASSWORD_RE, _password_repl, _PASSWORD_HINTS, None, _ANY),
     ("secret", _TOKEN_RE, _token_repl, _TOKEN_HINTS, None, _ANY),
-    ("email", _EMAIL_RE, None, frozenset(("@",)), None, _ANY),
+    ("email", _EMAIL_RE, None, frozenset(("@", "%40")), None, _ANY),
     ("iban", _IBAN_RE, _iban_repl, None, lambda t: _digits(t) >= 8 and _IBAN_GATE.search(t), _DIGIT),
     ("card", _DIGIT_RUN_RE, _card_repl, None, None, _LONG_NUMBER),
     ("national_id", _SSN_RE, None, None, None, _LONG_NUMBER),

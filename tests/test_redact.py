@@ -63,6 +63,18 @@ POSITIVE = [
     ("from 203.0.113.7.", "from [ip].", ("ip",)),
     ("proxy at 192.168.0.1:8080", "proxy at [ip]:8080", ("ip",)),
     ("ipv6 2001:db8::8a2e:370:7334 blocked", "ipv6 [ip] blocked", ("ip",)),
+    ("I updated the DNS to 8.8.8.8", "I updated the DNS to [ip]", ("ip",)),
+    # found by review: other labels, vendors, encodings and street orders
+    ("I set the temporary password Welcome2026! for them", "I set the temporary password [secret] for them", ("secret",)),
+    ("creds they sent: user jsmith pw: hunter2", "creds they sent: user jsmith pw: [secret]", ("secret",)),
+    ("Passwort: geheim123", "Passwort: [secret]", ("secret",)),
+    ("key sk-proj-abcdefghijklmnopqrstuvwxyz1234567890ABCD was revoked", "key [secret] was revoked", ("secret",)),
+    ("link /reset?email=john.smith%40gmail.com failed", "link /reset?email=[email] failed", ("email",)),
+    ("call 5550109999 about the refund", "call [phone] about the refund", ("phone",)),
+    ("1 Infinite Loop, Cupertino", "[address], Cupertino", ("address",)),
+    ("ship to Calle de Alcalá 42, Madrid", "ship to [address], Madrid", ("address",)),
+    ("lives at Via Roma 10", "lives at [address]", ("address",)),
+    ("Kerkstraat 12, Amsterdam", "[address], Amsterdam", ("address",)),
 ]
 
 FALSE_POSITIVES = [
@@ -100,6 +112,12 @@ FALSE_POSITIVES = [
     "Invoice INV-2026-000123 total 1,234,567.89",
     "I have 2 accounts and 3 seats on the Business Plan",
     "reset link https://cos.example/reset?token=expired",
+    "Password: at least 12 characters, and the 2FA code is 6 digits",
+    "my password is 8 characters long",
+    "app crashes after upgrade from 3.2.1.0 to 3.2.2.0",
+    "roll back to 3.2.1.0 for now",
+    "paid via Stripe 10 times",
+    "pass the test to continue",
 ]
 
 
