@@ -33,6 +33,13 @@ LOCK_NAME = ".lock"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UNDECODED_RE = re.compile("[\udc80-\udcff]")
+# active content: script, embedded documents, event handlers, javascript: links (a plain <b> is
+# only text, escaped wherever notes are shown)
+_ACTIVE_HTML_RE = re.compile(
+    r"<\s*/?\s*(?:script|iframe|object|embed|style|svg|math|link|meta|base|form|frame|frameset)\b"
+    r"|<[^>]*\son[a-z]+\s*=|javascript\s*:",
+    re.IGNORECASE,
+)
 _TEXT_ONLY = ("question", "answer", "agent", "channel", "category", "time")
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a note older than this is a typo in its year
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -114,6 +121,9 @@ def _text(record: dict[str, Any], key: str, required: bool = False) -> str:
     if _UNDECODED_RE.search(value):  # bytes that were not UTF-8, kept as lone surrogates by Python
         raise NoteError(f"'{key}' is not valid UTF-8 text", key=key)
     value = _CONTROL_RE.sub(" ", value).strip()
+    active = _ACTIVE_HTML_RE.search(value)
+    if active:
+        raise NoteError(f"'{key}' holds raw HTML or script ({active.group(0)[:30]!r}); give the customer's words as plain text", key=key)
     if len(value) > LIMITS[key]:
         raise NoteError(f"'{key}' is {len(value):,} characters; the limit is {LIMITS[key]:,}", key=key)
     if required and not value:

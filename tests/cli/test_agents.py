@@ -230,6 +230,27 @@ def test_broken_folders_are_one_line_errors(demo: Path, broken: str) -> None:
     assert_clean_failure(run_kbgen("log", "a question about folders", "--answer", "x", cwd=demo))
 
 
+@pytest.mark.parametrize(
+    ("question", "answer", "where"),
+    [
+        ("<script>alert(1)</script> how do I export", "x", "QUESTION"),
+        ("why is my export empty", "<img src=x onerror=alert(1)>", "--answer"),
+        ("see <iframe src=https://evil.example>", "x", "QUESTION"),
+        ("open javascript:alert(1) in the app", "x", "QUESTION"),
+    ],
+)
+def test_log_refuses_raw_html_or_script_and_stores_nothing(demo: Path, question: str, answer: str, where: str) -> None:
+    result = run_kbgen("log", question, "--answer", answer, cwd=demo)
+    assert_clean_failure(result)
+    assert f"{where}:" in result.stderr and "raw HTML or script" in result.stderr
+    assert stored_lines(demo) == [] if (demo / "gaps").exists() else True
+
+
+def test_log_keeps_a_tag_name_written_as_text(demo: Path) -> None:
+    result = run_kbgen("log", "why does <b> not render in my doc", "--answer", "use the editor", "--json", cwd=demo)
+    assert result.code == 0 and json.loads(result.stdout)["question"] == "why does <b> not render in my doc"
+
+
 def test_no_personal_data_from_the_redaction_table_reaches_gaps(demo: Path) -> None:
     stdin = "".join(json.dumps({"question": text, "answer": f"We replied about: {text}"}) + "\n" for text, _, _ in POSITIVE)
     result = run_kbgen("log", "-", cwd=demo, stdin=stdin)
