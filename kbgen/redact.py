@@ -331,6 +331,13 @@ _DIGIT_RUN_RE = _lazy(
     r"[0-9]*(?:[ -][0-9]+){0,30}(?![\w]|[.,][0-9])"
 )
 _DIGITS_RE = _lazy(r"[0-9]+")
+# 4111.1111.1111.1111: four groups of four joined by dots (never a price, a version or an IP)
+_DOTTED_CARD_RE = _lazy(r"(?<![\w.])[0-9]{4}(?:\.[0-9]{4}){3}(?![\w]|\.[0-9])")
+
+
+def _dotted_card_repl(m: re.Match[str]) -> str | None:
+    digits = m.group(0).replace(".", "")
+    return _ph("card") if len(set(digits)) > 1 and _luhn_ok(digits) else None
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -692,6 +699,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     ("email", _EMAIL_RE, None, frozenset(("@", "%40")), None, _ANY),
     ("iban", _IBAN_RE, _iban_repl, None, lambda t: _digits(t) >= 8 and _IBAN_GATE.search(t), _DIGIT),
     ("card", _DIGIT_RUN_RE, _card_repl, None, None, _LONG_NUMBER),
+    ("card", _DOTTED_CARD_RE, _dotted_card_repl, None, lambda t: t.count(".") >= 3, _DIGIT),
     ("national_id", _SSN_RE, None, None, None, _LONG_NUMBER),
     ("national_id", _NINO_RE, None, None, lambda t: _digits(t) >= 6 and _NINO_GATE.search(t), _DIGIT),
     ("national_id", _LABELED_ID_RE, _labeled_id_repl, _ID_HINTS, None, _DIGIT),

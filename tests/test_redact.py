@@ -75,6 +75,7 @@ POSITIVE = [
     ("ship to Calle de Alcalá 42, Madrid", "ship to [address], Madrid", ("address",)),
     ("lives at Via Roma 10", "lives at [address]", ("address",)),
     ("Kerkstraat 12, Amsterdam", "[address], Amsterdam", ("address",)),
+    ("card 4111.1111.1111.1111 declined", "card [card] declined", ("card",)),
 ]
 
 FALSE_POSITIVES = [
@@ -118,6 +119,7 @@ FALSE_POSITIVES = [
     "roll back to 3.2.1.0 for now",
     "paid via Stripe 10 times",
     "pass the test to continue",
+    "ref 1234.5678.9012.3456 is not a card",  # fails Luhn
 ]
 
 
