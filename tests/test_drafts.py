@@ -83,3 +83,13 @@ def test_a_gap_goes_to_an_existing_draft_only_when_most_of_its_notes_are_in_it(t
     (majority,) = run(open_notes[:1])  # one drafted and one open: the existing draft
     assert not majority.created and majority.path == "kb/billing/euros.md"
     assert kb  # loaded fine
+
+    # a new draft needs --min-size open notes: two open beside one drafted (in a minority, so
+    # not the existing draft's) make none at --min-size 3, one at --min-size 2
+    gap = Gap("gap-y", open_notes[:2] + [open_notes[2]], "dark mode in the app", "billing", 1.0, drafted=[drafted])
+    gap.notes = open_notes[:2]
+    coverage = Coverage(datetime(2026, 10, 30, tzinfo=timezone.utc), [drafted, *open_notes[:2]], [gap], [])
+    kb = KnowledgeBase.load(Project.load(root))
+    assert write_drafts(kb, coverage, {}, min_size=3, dry_run=True) == []
+    (made,) = write_drafts(kb, coverage, {}, min_size=2, dry_run=True)
+    assert made.created
