@@ -253,11 +253,3 @@ def test_promote_names_the_front_matter_error_of_a_draft_it_cannot_read(project:
     assert_clean_failure(result)
     assert f"{first['path']}:" in result.stderr and "not valid YAML" in result.stderr
 
-
-def test_a_new_draft_needs_min_size_open_notes_even_beside_drafted_ones(project: Path) -> None:
-    drafts = _draft(project)
-    assert drafts
-    # two notes close to the first draft's topic but, on their own, below --min-size 3
-    _log(project, {"id": "M1", "question": "dark theme for the mobile app"}, {"id": "M2", "question": "mobile app dark theme?"})
-    for made in _draft(project):
-        assert made["action"] == "updated" or len(made["note_ids"]) >= 3, made
