@@ -125,7 +125,9 @@ def _label(*alternatives: str) -> str:
 _PREFIXED_SECRET_RE = _lazy(
     r"(?<![A-Za-z0-9])(?:"
     r"(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,200}"  # Stripe
-    r"|sk-(?:proj-|ant-(?:api|admin)[0-9]{2}-|svcacct-)?[A-Za-z0-9_-]{20,200}"  # OpenAI, Anthropic
+    r"|sk-(?:proj-|ant-(?:api|admin)[0-9]{2}-|svcacct-)?"  # OpenAI, Anthropic: a long random run
+    r"(?=[A-Za-z0-9_-]{0,200}?[A-Za-z0-9]{20})(?=[A-Za-z0-9_-]{0,200}?[0-9])(?=[A-Za-z0-9_-]{0,200}?[A-Za-z])"
+    r"[A-Za-z0-9_-]{20,200}"
     r"|whsec_[A-Za-z0-9]{16,200}"  # Stripe webhook secret
     r"|gh[pousr]_[A-Za-z0-9]{20,255}"  # GitHub tokens
     r"|github_pat_[A-Za-z0-9_]{20,255}"
@@ -150,7 +152,7 @@ _URL_CREDENTIALS_RE = _lazy(r"(?<=://)(?P<user>[^\s:/@\[\]]{1,64}):(?P<pw>[^\s/@
 _PASSWORD_RE = _lazy(
     r"(?P<label>"
     + _label(
-        r"pass(?:word|wd|phrase|code|wort)?", r"pass[ ]code", r"pwd", r"pw", r"kennwort", r"mot[ ]de[ ]passe",
+        r"pass[ ]code", r"pass(?:word|wd|phrase|code|wort)?", r"pwd", r"pw", r"kennwort", r"mot[ ]de[ ]passe",
         r"contrase(?:ñ|n)a", r"senha", r"pin(?:[ ]?code)?", r"cvv2?", r"cvc2?",
         r"security[ ]code", r"otp", r"one[- ]time[ ](?:code|password)", r"verification[ ]code",
         r"2fa[ ]code", r"recovery[ ]code",
@@ -212,16 +214,20 @@ _PASSWORD_WORDS = frozenset((
     "contrasena", "senha",
 ))
 # Words after a code's number that make it a rule, not a code ("the code is 6 digits").
-_UNIT_AFTER = _lazy(
-    r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more|minutes?|hours?|days?|times?)\b"
-)
+_UNIT_AFTER = _lazy(r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more)\b")
+# Words after "password:" that start a rule, not a password ("Password: at least 12 characters").
+_RULE_WORDS = frozenset(("at", "min", "minimum", "max", "maximum", "must", "should", "needs", "need", "required", "optional"))
+# Short labels that are ordinary words too ("my pass was declined", "Kindle PW"): only with ":" or "=".
+_SHORT_LABELS = frozenset(("pass", "pw"))
 
 
 def _password_repl(m: re.Match[str]) -> str | None:
     """Keep the label, replace the value up to whitespace."""
     label, sep, value = m.group("label"), m.group("sep"), m.group("value")
     rest = ""
-    if _UNIT_AFTER.match(m.string, m.end()):  # "the 2FA code is 6 digits", "password: 8 characters"
+    if value.isdigit() and _UNIT_AFTER.match(m.string, m.end()):  # "the 2FA code is 6 digits"
+        return None
+    if label.lower() in _SHORT_LABELS and not ({":", "="} & set(sep)):
         return None
     if not sep.strip(" \t"):
         # No ":" / "=" / "is": "password reset" or "tried the password 3 times" is plain prose.
@@ -238,7 +244,11 @@ def _password_repl(m: re.Match[str]) -> str | None:
             value, amp, tail = value.partition("&")
             rest = amp + tail
         word = value.lower().strip(".,;:!?\"'()")
-        if not word or word in _PROSE_AFTER_IS:  # "password is not working", "Password: at least 12..."
+        if not word:
+            return None
+        if sep.strip(" \t:").lower() in ("is", "was") and word in _PROSE_AFTER_IS:  # "password is not working"
+            return None
+        if ({":", "="} & set(sep)) and word in _RULE_WORDS:  # "Password: at least 12 characters"
             return None
         # keep sentence punctuation after the value; passwords rarely end in it
         stripped = value.rstrip(".,;:)")
@@ -484,11 +494,13 @@ def _ipv4_repl(m: re.Match[str]) -> str | None:
     return _ph("ip")
 
 
-# Words of installing software earlier in the same sentence make a dotted quad a version,
-# unless the sentence is about networks ("updated the DNS to 8.8.8.8").
+# "upgrade from 3.2.1.0 to 3.2.2.0", "rolled back to 3.2.1.0": a dotted quad right after "from" or
+# "to" that follows an install word within two words; not about networks ("updated the DNS to
+# 8.8.8.8" keeps its address redacted).
 _VERSION_VERB_RE = _lazy(
-    r"(?i:\b(?:upgrad|updat|downgrad|roll(?:ed|ing)?[ ]back|rollback|install|reinstall|releas|build|versions?)\w*)"
-    r"(?:(?!(?i:dns|ip|server|host|gateway|proxy|router|address|subnet|vpn|firewall|ping)\b)[^.!?\n]|\.(?=[0-9]))*$"
+    r"(?i:\b(?:upgrad|updat|downgrad|roll(?:ed|ing)?[ ]back|rollback|revert|install|reinstall)\w*"
+    r"(?:[ ](?!(?:dns|ip|server|host|gateway|proxy|router|address|subnet|vpn|firewall)\b)[a-z]+){0,2}"
+    r"[ ](?:from[ ][0-9.]+[ ])?(?:from|to)[ ])$"
 )
 
 
@@ -527,7 +539,7 @@ _LABELED_PHONE_RE = _lazy(
     r"(?P<label>"
     + _label(
         r"phone", r"tel", r"telephone", r"mobile", r"cell", r"cellphone", r"whatsapp", r"sms",
-        r"call[ ]me(?:[ ](?:at|on))?", r"call(?:[ ](?:at|on))?", r"ring", r"text[ ]me(?:[ ](?:at|on))?",
+        r"call[ ]me(?:[ ](?:at|on))?", r"call(?=[ ][0-9])", r"ring[ ]me(?:[ ](?:at|on))?", r"text[ ]me(?:[ ](?:at|on))?",
     )
     + r"(?:[ ](?i:number|no\.?|#))?)"
     r"(?P<sep>[ \t]*[:=#][ \t]*|[ \t]+(?i:is|was)[ \t]+|[ \t]+)"
@@ -558,7 +570,7 @@ _EN_ADDRESS = (
     r"(?:[ \t]{1,3}(?:[A-Z][\w'’.-]{0,30}|[0-9]{1,3}(?:st|nd|rd|th))){1,4}"
     r"[ \t]{1,3}(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl"
     r"|square|sq|terrace|way|parkway|pkwy|highway|hwy|close|crescent|gardens|mews|circle|cir"
-    r"|trail|alley|plaza|loop)\b\.?"
+    r"|trail|alley|plaza)\b\.?"
     r"(?:[ \t](?:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
     r"(?:,?[ \t](?i:apt|apartment|suite|ste|unit|flat)\.?[ \t]?#?[A-Za-z0-9-]{1,6}\b)?"
 )
@@ -587,7 +599,8 @@ _DE_ADDRESS_RE = _lazy(
     r"(?<![\w])(?:[A-ZÄÖÜ][a-zäöüß-]{1,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm"
     r"|straat|laan|plein|gracht|kade|dijk|singel)"
     r"|(?:(?i:calle|avenida|paseo|rua|travessa|viale|corso|piazza|largo)|Via)[ \t]{1,3}" + _PARTICLES + r"*"
-    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?(?=[ \t]{1,3}[0-9]{1,4}[a-z]?"
+    r"(?:[ \t]*(?:,|$|[.;)]|[0-9]{4,5}\b)|[ \t]+[A-ZÀ-ÖØ-Þ]))"
     r"|[A-ZÄÖÜ][\w-]{1,30}[ \t](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm))"
     r"[ \t]{1,3}[0-9]{1,4}[a-z]?(?![\w])"
 )
@@ -630,7 +643,7 @@ _ID_HINTS = frozenset((
     "ssn", "social", "sin", "nino", "insurance", "ni number", "national", "id card", "passport",
     "licen", "tax", "aadhaar", "dni", "bsn", "personnummer", "fiscale",
 ))
-_PHONE_HINTS = frozenset(("phone", "tel", "mobile", "cell", "whatsapp", "sms", "call", "ring", "text me"))
+_PHONE_HINTS = frozenset(("phone", "tel", "mobile", "cell", "whatsapp", "sms", "call", "ring me", "text me"))
 _DE_STREET_HINTS = frozenset((
     "stra", "str.", "weg", "gasse", "platz", "allee", "damm", "laan", "plein", "gracht", "kade", "dijk", "singel",
     "calle", "avenida", "paseo", "rua ", "travessa", "via ", "viale", "corso", "piazza", "largo",
@@ -746,7 +759,7 @@ def redact(text: str, public_domains: Iterable[str] = ()) -> Redaction:
 
 def _keep_public_email(keep: tuple[str, ...]) -> _Repl:
     def repl(m: re.Match[str]) -> str | None:
-        domain = m.group(0).rsplit("@", 1)[-1].lower()
+        domain = m.group(0).replace("%40", "@").rsplit("@", 1)[-1].lower()
         if any(domain == d or domain.endswith("." + d) for d in keep):
             return m.group(0)
         return _ph("email")
