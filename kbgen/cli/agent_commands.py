@@ -90,6 +90,8 @@ def _ask_stream(searcher: Any, limit: int) -> None:
                 question_id = record.get("id")
                 if not isinstance(text, str):
                     raise TypeError
+                text = _decodable(text)
+                question_id = _decodable(question_id) if isinstance(question_id, str) else question_id
             except (ValueError, KeyError, TypeError):
                 typer.echo(f"line {number}: error: expected a question, or a JSON object with a text \"question\"", err=True)
                 failed = True
@@ -114,9 +116,11 @@ def _stdin_lines() -> Any:
 
 
 def _decodable(text: str) -> str:
-    """TEXT with bytes that were not UTF-8 (which Python keeps as lone surrogates) shown as U+FFFD,
-    so what is printed back is valid UTF-8."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if any("\udc80" <= c <= "\udcff" for c in text) else text
+    """TEXT with lone surrogates (bytes that were not UTF-8, or a broken JSON escape such as
+    \\ud83d) shown as U+FFFD, so what is printed back is valid UTF-8."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 @app.command("log")

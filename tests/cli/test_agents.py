@@ -237,18 +237,35 @@ def test_broken_folders_are_one_line_errors(demo: Path, broken: str) -> None:
         ("why is my export empty", "<img src=x onerror=alert(1)>", "--answer"),
         ("see <iframe src=https://evil.example>", "x", "QUESTION"),
         ("open javascript:alert(1) in the app", "x", "QUESTION"),
+        ("<img/onerror=alert(1) src=x> upload broken", "x", "QUESTION"),
+        ('link <a href="jav&#x61;script:alert(1)">here</a>', "x", "QUESTION"),
     ],
 )
 def test_log_refuses_raw_html_or_script_and_stores_nothing(demo: Path, question: str, answer: str, where: str) -> None:
     result = run_kbgen("log", question, "--answer", answer, cwd=demo)
     assert_clean_failure(result)
-    assert f"{where}:" in result.stderr and "raw HTML or script" in result.stderr
+    assert f"{where}:" in result.stderr and "live HTML or script" in result.stderr
     assert stored_lines(demo) == [] if (demo / "gaps").exists() else True
 
 
-def test_log_keeps_a_tag_name_written_as_text(demo: Path) -> None:
-    result = run_kbgen("log", "why does <b> not render in my doc", "--answer", "use the editor", "--json", cwd=demo)
-    assert result.code == 0 and json.loads(result.stdout)["question"] == "why does <b> not render in my doc"
+@pytest.mark.parametrize(
+    "words",
+    ["why does <b> not render in my doc", "my <form> field won't submit", "How do I add a <script> tag to my site?",
+     "javascript: how do I enable it", "I set limit <100 and onboarding = true in the config"],
+)
+def test_log_keeps_words_about_markup(demo: Path, words: str) -> None:
+    result = run_kbgen("log", words, "--answer", "Turn on JavaScript: Settings > Privacy", "--json", cwd=demo)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["question"] == words
+
+
+def test_a_broken_unicode_escape_is_one_bad_line_not_a_lost_batch(demo: Path) -> None:
+    stdin = '{"question": "emoji broken \\ud83d here"}\n{"question": "fine question about invoices", "id": "F-1"}\n'
+    result = run_kbgen("log", "-", cwd=demo, stdin=stdin)
+    assert result.code == 1 and "Traceback" not in result.stderr and "line 1 (question)" in result.stderr
+    assert [n["id"] for n in stored_lines(demo)] == ["F-1"]
+    asked = run_kbgen("ask", "-", cwd=demo, stdin='{"question": "emoji broken \\ud83d here"}\n')
+    assert asked.code == 0 and "\ufffd" in json.loads(asked.stdout)["question"]
 
 
 def test_no_personal_data_from_the_redaction_table_reaches_gaps(demo: Path) -> None:
