@@ -125,8 +125,11 @@ def first_sentences(text: str, limit: int = 200) -> str:
     return plain(summary, limit)
 
 
-def render_body(gap_id: str, notes: list[Note], lead: str = "") -> str:
-    """The draft's body from the agents' answers: deduplicated, escaped, newest knowledge last."""
+def render_body(gap_id: str, notes: list[Note], lead: str = "", newest: bool = True) -> str:
+    """The draft's body from the agents' answers: deduplicated, escaped, newest knowledge last.
+
+    NEWEST=False is the layout kbgen wrote before 2026-11-23 (the first answers, not the
+    newest), so drafts written then are still recognised as untouched and keep growing."""
     from .gaps import _distinct
 
     answers = _distinct(n.answer for n in notes if n.answer)
@@ -144,7 +147,9 @@ def render_body(gap_id: str, notes: list[Note], lead: str = "") -> str:
     if len(answers) > 1:
         others = answers[1:]
         lines += ["## What agents also told customers", ""]
-        if len(others) > MAX_ANSWERS:  # the newest are kept: what agents say now is what changed
+        if not newest:
+            others = others[:MAX_ANSWERS]
+        elif len(others) > MAX_ANSWERS:  # the newest are kept: what agents say now is what changed
             lines.append(f"- ({len(others) - MAX_ANSWERS} earlier answers are in the source notes.)")
         lines += [f"- {inert(a)}" for a in others[-MAX_ANSWERS:]]
         lines.append("")
@@ -338,7 +343,8 @@ def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: b
             _, body, _ = split
             # still exactly what kbgen wrote (whichever answer it put first)? then it may grow
             leads = ["", *dict.fromkeys(n.answer for n in old_notes if n.answer)]
-            lead = next((a for a in leads if body.strip() == render_body(gap_id, old_notes, a).strip()), None)
+            written = body.strip()
+            lead = next((a for a in leads for newest in (True, False) if written == render_body(gap_id, old_notes, a, newest).strip()), None)
             if lead is not None:
                 updated = updated[: len(updated) - len(body)] + render_body(gap_id, old_notes + new_notes, lead).rstrip() + "\n"
                 body_updated = True

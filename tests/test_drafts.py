@@ -93,3 +93,14 @@ def test_a_gap_goes_to_an_existing_draft_only_when_most_of_its_notes_are_in_it(t
     assert write_drafts(kb, coverage, {}, min_size=3, dry_run=True) == []
     (made,) = write_drafts(kb, coverage, {}, min_size=2, dry_run=True)
     assert made.created
+
+
+def test_a_body_in_the_layout_of_older_kbgen_is_still_recognised_as_untouched() -> None:
+    from kbgen.drafts import MAX_ANSWERS, render_body
+    from kbgen.notes import Note
+
+    notes = [Note(id=f"A{i}", time=f"2026-10-{i + 1:02d}T00:00:00Z", question="q", answer=f"answer number {i}") for i in range(MAX_ANSWERS + 3)]
+    new, old = render_body("gap-1", notes), render_body("gap-1", notes, newest=False)
+    assert new != old
+    assert f"answer number {MAX_ANSWERS + 2}" in new and "earlier answers are in the source notes" in new
+    assert f"answer number {MAX_ANSWERS + 2}" not in old and f"answer number {MAX_ANSWERS}" in old
