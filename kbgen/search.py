@@ -193,6 +193,7 @@ class Searcher:
         self.settings = {**SETTINGS, **(settings or {})}
         self.index = index
         self.terms = TermScores(index.reader(), self.settings["B"], self.settings["K1"])
+        self.site_words = frozenset(stem_words(project.site_name))  # the product's name asks nothing
 
     @classmethod
     def open(
@@ -288,12 +289,16 @@ class Searcher:
         return score >= self.settings["threshold"] and self.topical(question)
 
     def topical(self, question: str) -> bool:
-        """QUESTION has a word that is neither a function or filler word nor, in a knowledge base
-        of a dozen articles or more, found in the phrasings of a quarter of them or more."""
+        """QUESTION has a word that is none of: a function or filler word, a word of the site's
+        name (the product: "COS" alone asks nothing), or, in a knowledge base of 50 articles or
+        more, a word in the phrasings of half of them."""
         total = self.terms.total
-        common = max(3, total // 4) if total >= 12 else total + 1
-        stop = _stemmed_stop_words()
-        return any(word not in stop and self.terms.doc_frequency("questions", word) < common for word in stem_words(question))
+        common = total // 2 if total >= 50 else total + 1
+        stop, site = _stemmed_stop_words(), self.site_words
+        return any(
+            word not in stop and word not in site and self.terms.doc_frequency("questions", word) < common
+            for word in stem_words(question)
+        )
 
     def best_many(self, questions: list[str], chunk: int = 2_000) -> list[tuple[Hit | None, bool]]:
         """`best` for many questions at once: the same terms and scores, summed as sparse matrices.

@@ -77,6 +77,17 @@ def test_a_topic_among_filler_words_is_still_answered(demo: Path) -> None:
     assert data["answered"] is True and data["results"][0]["slug"] == "reset-password"
 
 
+def test_in_a_small_knowledge_base_common_topic_words_still_answer(tmp_path: Path) -> None:
+    root = tmp_path / "small"
+    for folder in ("billing", "account-and-sign-in"):  # 12 articles; "password", "plan" in several
+        shutil.copytree(ROOT / "kb" / folder, root / "kb" / folder)
+    shutil.copytree(ROOT / "docs", root / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    for question, slug in [("how do I change my password?", "reset-password"), ("how do I change my plan?", "change-plan")]:
+        data = json.loads(run_kbgen("ask", question, "--json", cwd=root).stdout)
+        assert data["answered"] is True and data["results"][0]["slug"] == slug, question
+
+
 def test_drafts_are_never_answers(demo: Path) -> None:
     data = json.loads(run_kbgen("ask", "How do I connect COS to Notion?", "--json", "--limit", "10", cwd=demo).stdout)
     assert "connect-notion" not in [r["slug"] for r in data["results"]]
