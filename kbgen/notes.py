@@ -33,15 +33,6 @@ LOCK_NAME = ".lock"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UNDECODED_RE = re.compile("[\ud800-\udfff]")  # lone surrogates: bytes that were not UTF-8, or a broken \ud83d
-# Live markup, not words about it: a script element or a script/frame tag with attributes, an
-# element with an event handler (`<img src=x onerror=...>`, `<body/onload=...>`), a
-# `javascript:` URL in code form. "My <form> field" or "turn on JavaScript: Settings > Privacy"
-# are a customer's words and are kept (shown escaped, as all note text is).
-_ACTIVE_HTML_RE = re.compile(
-    r"<script\b[^>]*>[\s\S]*?</script\s*>|<(?:script|iframe|object|embed|frame)\b[^>]*\s[a-z-]+\s*="
-    r"|<[a-z][^>]*[\s/\"']on[a-z]+\s*=|javascript\s*:\s*[\w$]+\s*\(",
-    re.IGNORECASE,
-)
 _TEXT_ONLY = ("question", "answer", "agent", "channel", "category", "time")
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a note older than this is a typo in its year
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -123,24 +114,21 @@ def _text(record: dict[str, Any], key: str, required: bool = False) -> str:
     if _UNDECODED_RE.search(value):  # bytes that were not UTF-8, kept as lone surrogates by Python
         raise NoteError(f"'{key}' is not valid UTF-8 text", key=key)
     value = _CONTROL_RE.sub(" ", value).strip()
-    active = _ACTIVE_HTML_RE.search(value) or ("&" in value and _ACTIVE_HTML_RE.search(_unescape(value)))
-    if active:
-        raise NoteError(
-            f"'{key}' holds live HTML or script ({active.group(0)[:40]!r}); describe it in words "
-            "(\"a script tag that shows an alert\") rather than pasting the markup",
-            key=key,
-        )
+    if "<" in value:
+        from .markup import live_markup
+
+        active = live_markup(value)
+        if active:
+            raise NoteError(
+                f"'{key}' holds live HTML or script ({active}); describe it in words "
+                "(\"a script tag that shows an alert\") rather than pasting the markup",
+                key=key,
+            )
     if len(value) > LIMITS[key]:
         raise NoteError(f"'{key}' is {len(value):,} characters; the limit is {LIMITS[key]:,}", key=key)
     if required and not value:
         raise NoteError(f"'{key}' is empty", key=key)
     return value
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 def make_note(record: dict[str, Any], now: str | None = None, public_domains: Iterable[str] = ()) -> Note:

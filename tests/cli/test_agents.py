@@ -247,7 +247,7 @@ def test_broken_folders_are_one_line_errors(demo: Path, broken: str) -> None:
         ("<script>alert(1)</script> how do I export", "x", "QUESTION"),
         ("why is my export empty", "<img src=x onerror=alert(1)>", "--answer"),
         ("see <iframe src=https://evil.example>", "x", "QUESTION"),
-        ("open javascript:alert(1) in the app", "x", "QUESTION"),
+        ('open <a href="javascript:alert(1)">this</a> in the app', "x", "QUESTION"),
         ("<img/onerror=alert(1) src=x> upload broken", "x", "QUESTION"),
         ('link <a href="jav&#x61;script:alert(1)">here</a>', "x", "QUESTION"),
     ],
@@ -262,7 +262,8 @@ def test_log_refuses_raw_html_or_script_and_stores_nothing(demo: Path, question:
 @pytest.mark.parametrize(
     "words",
     ["why does <b> not render in my doc", "my <form> field won't submit", "How do I add a <script> tag to my site?",
-     "javascript: how do I enable it", "I set limit <100 and onboarding = true in the config"],
+     "javascript: how do I enable it", "I set limit <100 and onboarding = true in the config",
+     "Links show javascript:void(0) on hover"],
 )
 def test_log_keeps_words_about_markup(demo: Path, words: str) -> None:
     result = run_kbgen("log", words, "--answer", "Turn on JavaScript: Settings > Privacy", "--json", cwd=demo)

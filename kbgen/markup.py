@@ -1,0 +1,82 @@
+"""Live markup in untrusted text: HTML that would run or change a page if it were ever rendered.
+
+Notes are shown escaped everywhere, so this is defence in depth and a clear error for the
+agent, not the only guard. It must tell live markup from words about markup: "my <form>
+field", "JavaScript: is it required?" or "the <script></script> snippet" are a customer's
+words. So the text is tokenized the way a browser would (the standard library's HTML
+parser: quoted attributes, `/` between attributes, entities, `</script x>`), and only these
+count:
+
+- an element with an event handler attribute (`onerror=`, `onload=`...);
+- a script, style element with content, or a script/iframe/frame/object/embed/base/link/meta
+  element with attributes that load or redirect (`src`, `href`, `data`, `http-equiv`...);
+- an attribute whose value is a `javascript:`, `vbscript:` or HTML/SVG `data:` URL (after
+  entities, spaces and control characters are taken out, as browsers do).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_LOADING = {"script", "iframe", "frame", "object", "embed", "base", "link", "meta", "applet", "portal"}
+_CONTENT = {"script", "style"}
+_SCRIPT_URL = re.compile(r"^(?:javascript|vbscript|livescript):|^data:(?:text/html|image/svg|application/)")
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20]+")
+
+
+class _Finder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found = ""
+        self._open: str = ""  # a script or style element whose content is being read
+        self._content = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._check(tag, attrs)
+        if tag in _CONTENT:
+            self._open, self._content = tag, ""
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._check(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._content += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._open:
+            if self._content.strip() and not self.found:
+                self.found = f"a <{tag}> element with content"
+            self._open = ""
+
+    def _check(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.found:
+            return
+        for name, value in attrs:
+            if name.startswith("on") and len(name) > 2:
+                self.found = f"<{tag} {name}=...>"
+                return
+            if value and _SCRIPT_URL.match(_IGNORED_IN_URL.sub("", value).lower()):
+                self.found = f"<{tag} {name}=\"{value[:20]}...\">"
+                return
+        if tag in _LOADING and any(value for _, value in attrs):
+            self.found = f"<{tag} {attrs[0][0]}=...>"
+
+
+def live_markup(text: str) -> str:
+    """The first live construct in TEXT, described briefly; "" when there is none."""
+    if "<" not in text:
+        return ""
+    finder = _Finder()
+    try:
+        finder.feed(text)
+        pending = finder.rawdata  # what the parser holds back: an element it saw no end of
+        finder.close()
+    except Exception:  # the parser is lenient by design; never let odd text stop a note
+        return ""
+    if not finder.found and finder._open:  # browsers also end it at "</script x>" or "</script/>"
+        content, _, rest = (finder._content + pending).lower().partition(f"</{finder._open}")
+        if rest[:1] in (" ", "/", "\t", "\n") and content.strip():
+            return f"a <{finder._open}> element with content"
+    return finder.found
