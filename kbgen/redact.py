@@ -125,9 +125,9 @@ def _label(*alternatives: str) -> str:
 _PREFIXED_SECRET_RE = _lazy(
     r"(?<![A-Za-z0-9])(?:"
     r"(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,200}"  # Stripe
-    r"|sk-(?:proj-|ant-(?:api|admin)[0-9]{2}-|svcacct-)?"  # OpenAI, Anthropic: a long random run
-    r"(?=[A-Za-z0-9_-]{0,200}?[A-Za-z0-9]{20})(?=[A-Za-z0-9_-]{0,200}?[0-9])(?=[A-Za-z0-9_-]{0,200}?[A-Za-z])"
-    r"[A-Za-z0-9_-]{20,200}"
+    r"|sk-(?:proj-|ant-(?:api|admin)[0-9]{2}-|svcacct-)?"  # OpenAI, Anthropic: long, in mixed case
+    r"(?=[A-Za-z0-9_-]{0,300}?[a-z])(?=[A-Za-z0-9_-]{0,300}?[A-Z])"
+    r"[A-Za-z0-9_-]{32,300}"
     r"|whsec_[A-Za-z0-9]{16,200}"  # Stripe webhook secret
     r"|gh[pousr]_[A-Za-z0-9]{20,255}"  # GitHub tokens
     r"|github_pat_[A-Za-z0-9_]{20,255}"
@@ -152,13 +152,13 @@ _URL_CREDENTIALS_RE = _lazy(r"(?<=://)(?P<user>[^\s:/@\[\]]{1,64}):(?P<pw>[^\s/@
 _PASSWORD_RE = _lazy(
     r"(?P<label>"
     + _label(
-        r"pass[ ]code", r"pass(?:word|wd|phrase|code|wort)?", r"pwd", r"pw", r"kennwort", r"mot[ ]de[ ]passe",
+        r"pass[ ]code", r"pass(?:word|wd|phrase|code|wort)?", r"pwd", r"pw", r"kennwort", r"wachtwoord", r"mot[ ]de[ ]passe",
         r"contrase(?:ñ|n)a", r"senha", r"pin(?:[ ]?code)?", r"cvv2?", r"cvc2?",
         r"security[ ]code", r"otp", r"one[- ]time[ ](?:code|password)", r"verification[ ]code",
         r"2fa[ ]code", r"recovery[ ]code",
     )
     + r")"
-    r"(?P<sep>[ \t]*[:=][ \t]*|[ \t]+(?i:is|was)(?:[ \t]*:)?[ \t]+|[ \t]+)"
+    r"(?P<sep>[ \t]*[:=][ \t]*|[ \t]+(?i:is|was|ist|war|es|era|est|était|é|è|era|zijn|is)(?:[ \t]*:)?[ \t]+|[ \t]+)"
     + _PLACEHOLDER_AHEAD
     + r"(?P<value>\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|\S+)"
 )
@@ -210,15 +210,19 @@ def _looks_random(value: str, min_len: int) -> bool:
 
 
 _PASSWORD_WORDS = frozenset((
-    "password", "passwd", "passphrase", "pwd", "pw", "pass", "passwort", "kennwort", "mot de passe", "contraseña",
+    "password", "passwd", "passphrase", "pwd", "pw", "pass", "passwort", "kennwort", "wachtwoord", "mot de passe", "contraseña",
     "contrasena", "senha",
 ))
 # Words after a code's number that make it a rule, not a code ("the code is 6 digits").
 _UNIT_AFTER = _lazy(r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more)\b")
 # Words after "password:" that start a rule, not a password ("Password: at least 12 characters").
 _RULE_WORDS = frozenset(("at", "min", "minimum", "max", "maximum", "must", "should", "needs", "need", "required", "optional"))
-# Short labels that are ordinary words too ("my pass was declined", "Kindle PW"): only with ":" or "=".
+# Short labels that are ordinary words too ("my pass was declined", "Kindle PW", "pass = true;"):
+# only with ":" and a value with a digit or a symbol ("pass: hunter2", not "Boarding pass: printed").
 _SHORT_LABELS = frozenset(("pass", "pw"))
+# Values after "=" that are code, not a password ("password = None", "pass = checkInput(form);").
+_CODE_VALUES = frozenset(("none", "null", "nil", "true", "false", "undefined", "''", '""', "getpass()", "input()"))
+_JOINING_WORDS = frozenset(("is", "was"))  # English; after the other languages' verbs the value needs a digit
 
 
 def _password_repl(m: re.Match[str]) -> str | None:
@@ -227,8 +231,14 @@ def _password_repl(m: re.Match[str]) -> str | None:
     rest = ""
     if value.isdigit() and _UNIT_AFTER.match(m.string, m.end()):  # "the 2FA code is 6 digits"
         return None
-    if label.lower() in _SHORT_LABELS and not ({":", "="} & set(sep)):
+    bare = value.rstrip(".,;:)")
+    if label.lower() in _SHORT_LABELS and (":" not in sep or len(bare) < 6 or bare.isalpha()):
         return None
+    if "=" in sep and ("(" in value or value.lower().rstrip(";,") in _CODE_VALUES or sep.strip().startswith("==")):
+        return None
+    joining = sep.strip(" \t:").lower()
+    if joining and joining not in _JOINING_WORDS and not _HAS_DIGIT.search(value):
+        return None  # "Mein Passwort ist falsch": only "ist Geheim123" is a password
     if not sep.strip(" \t"):
         # No ":" / "=" / "is": "password reset" or "tried the password 3 times" is plain prose.
         # After "password" only a value that looks like one counts ("the temporary password
@@ -579,7 +589,7 @@ _EN_ADDRESS = (
 # title-case UI words ("Step 2 Place Order"), so those types count only in
 # lower case ("12 avenue Foch") or when a particle follows ("2 Place de la
 # Concorde").
-_PARTICLES = r"(?:(?i:de|du|des|la|le|les|del|della|di|do|da)[ \t]{1,3}|(?i:l|d)['’])"
+_PARTICLES = r"(?:(?i:de|du|des|la|le|les|del|della|di|do|da|das|dos)[ \t]{1,3}|(?i:l|d)['’])"
 _ROMANCE_ADDRESS = (
     r"[0-9]{0,3}(?:[ ]?(?i:bis|ter))?,?[ \t]{1,3}"
     r"(?:(?:(?i:rue|allée|allee|impasse|chemin|quai|calle|avenida|paseo|piazza|corso|viale|bd)"
@@ -598,9 +608,13 @@ _NUMBER_FIRST_ADDRESS_RE = _lazy(
 _DE_ADDRESS_RE = _lazy(
     r"(?<![\w])(?:[A-ZÄÖÜ][a-zäöüß-]{1,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm"
     r"|straat|laan|plein|gracht|kade|dijk|singel)"
-    r"|(?:(?i:calle|avenida|paseo|rua|travessa|viale|corso|piazza|largo)|Via)[ \t]{1,3}" + _PARTICLES + r"*"
+    r"|(?i:calle|avenida|paseo|rua|travessa|viale|piazza)[ \t]{1,3}" + _PARTICLES + r"*"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?"
+    # "Via", "Corso", "Largo" are English words and names too ("Via Chrome 120 the page"):
+    # the number must end the address (a comma, the end, a dash, a postcode, a capital, "da")
+    r"|(?:Via|Corso|Largo)[ \t]{1,3}" + _PARTICLES + r"*"
     r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?(?=[ \t]{1,3}[0-9]{1,4}[a-z]?"
-    r"(?:[ \t]*(?:,|$|[.;)]|[0-9]{4,5}\b)|[ \t]+[A-ZÀ-ÖØ-Þ]))"
+    r"(?:[ \t]*(?:,|$|[.;)/–-]|[0-9]{4,5}\b)|[ \t]+(?:[A-ZÀ-ÖØ-Þ]|da\b|dal\b|int\.|scala\b|piano\b|interno\b)))"
     r"|[A-ZÄÖÜ][\w-]{1,30}[ \t](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm))"
     r"[ \t]{1,3}[0-9]{1,4}[a-z]?(?![\w])"
 )
@@ -637,7 +651,9 @@ _SECRET_PREFIXES = frozenset((
     "_live_", "_test_", "sk-", "whsec_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-",
     "akia", "asia", "agpa", "aida", "aroa", "anpa", "xox", "aiza", "npm_", "sg.", "eyj",
 ))
-_PASSWORD_HINTS = frozenset(("pass", "pwd", "pw", "kennwort", "contrase", "senha", "pin", "cvv", "cvc", "code", "otp"))
+_PASSWORD_HINTS = frozenset((
+    "pass", "pwd", "pw", "kennwort", "wachtwoord", "contrase", "senha", "pin", "cvv", "cvc", "code", "otp",
+))
 _TOKEN_HINTS = frozenset(("key", "token", "bearer", "secret"))
 _ID_HINTS = frozenset((
     "ssn", "social", "sin", "nino", "insurance", "ni number", "national", "id card", "passport",

@@ -80,6 +80,13 @@ POSITIVE = [
     ("Since the upgrade, logins from 81.2.69.160 fail", "Since the upgrade, logins from [ip] fail", ("ip",)),
     ("My verification code 482913 times out", "My verification code [secret] times out", ("secret",)),
     ("Via Roma 10, Milano", "[address], Milano", ("address",)),
+    ("Abito in Via Roma 10 da cinque anni.", "Abito in [address] da cinque anni.", ("address",)),
+    ("Vivo en Calle Mayor 5 desde 2019.", "Vivo en [address] desde 2019.", ("address",)),
+    ("Rua das Flores 28, Porto", "[address], Porto", ("address",)),
+    ("Mein Passwort ist Geheim123", "Mein Passwort ist [secret]", ("secret",)),
+    ("het wachtwoord is Zomer2024!", "het wachtwoord is [secret]", ("secret",)),
+    ("mi contraseña es Madrid2023", "mi contraseña es [secret]", ("secret",)),
+    ("sk-ant-api03-E0x_2zl0JU7ZG_fa2FKepg-YzCbV8gxQ-_RDZfoPa-UlFnDcFbIlIv57_dR_0h-oeXHE1mX", "[secret]", ("secret",)),
 ]
 
 FALSE_POSITIVES = [
@@ -133,6 +140,13 @@ FALSE_POSITIVES = [
     "Call #4829301745 was dropped",
     "Your call number is 482930174",
     "SKU sk-widget-blue-large-2024-edition",
+    "const pass = checkInput(form);",
+    "pw = None",
+    'if pw == "": raise ValueError',
+    "Season pass = 12 months of access.",
+    "Boarding pass: printed at home.",
+    "Mein Passwort ist falsch",
+    "Largo Winch 3 is on sale",
 ]
 
 
