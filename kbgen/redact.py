@@ -437,11 +437,11 @@ _LABELED_ID_RE = _lazy(
         r"national[ ]id(?:entity)?(?:[ ](?:card|number|no\.?|#)){0,2}",
         r"id[ ]card(?:[ ](?:number|no\.?|#))?", r"passport(?:[ ](?:number|no\.?|#))?",
         r"driver'?s?[ ]licen[cs]e(?:[ ](?:number|no\.?|#))?", r"tax[ ](?:id|number)", r"aadhaar",
-        r"dni", r"bsn", r"personnummer", r"codice[ ]fiscale",
+        r"dni", r"nie", r"nif", r"cpf", r"steuer-?id", r"steuernummer", r"bsn", r"personnummer", r"codice[ ]fiscale",
     )
     + r")"
-    r"(?P<sep>[ \t]*[:#=][ \t]*|[ \t]+(?i:is|was)(?:[ \t]*:)?[ \t]+|[ \t]+)"
-    r"(?P<value>[A-Z0-9](?:[A-Z0-9]|[ -](?=[A-Z0-9])){4,24})(?![A-Za-z0-9])"
+    r"(?P<sep>[ \t]*[:#=][ \t]*|[ \t]+(?i:is|was|es|ist|é)(?:[ \t]*:)?[ \t]+|[ \t]+)"
+    r"(?P<value>[A-Z0-9](?:[A-Z0-9]|[ .-](?=[A-Z0-9])){4,24})(?![A-Za-z0-9])"
 )
 
 # US SSN, dashed: 123-45-6789 (area 000/666/9xx and zero groups never issued).
@@ -541,7 +541,8 @@ _PHONE_RE = _lazy(
     r"(?<=1)[ .-]?\(0?[0-9]{2,4}\)[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}"  # 1 (555) 010-9999
     r"|(?:(?<=1)[.-][0-9]{3}|[0-9]{2})(?P<s>[.-])[0-9]{3}(?P=s)[0-9]{4}"  # 555-010-9999, 1-800-555-0199
     r"|[0-9]{2}[ ][0-9]{3}[ ][0-9]{4}"  # 555 010 9999
-    r"|(?<=0)[0-9]{1,4}(?:[ .-][0-9]{2,6}){1,4}"  # 020 7946 0958, 07700 900123, 06 12 34 56 78
+    r"|(?<=0)[0-9]{1,4}(?:[ .-][0-9]{1,8}){1,4}"  # 020 7946 0958, 07700 900123, 06 12 34 56 78, 0171 1234567
+    r"|(?<=[6-9])[0-9]{2}[ ][0-9]{3}[ ][0-9]{3}"  # 612 345 678 (Spain)
     r"))(?![\w]|[.,:/-]?[0-9])"
 )
 
@@ -553,7 +554,7 @@ _LABELED_PHONE_RE = _lazy(
     )
     + r"(?:[ ](?i:number|no\.?|#))?)"
     r"(?P<sep>[ \t]*[:=#][ \t]*|[ \t]+(?i:is|was)[ \t]+|[ \t]+)"
-    r"(?P<value>[0-9]{9,15})(?![\w]|[.,][0-9])"
+    r"(?P<value>[0-9](?:[ .-]?[0-9]){8,14})(?![\w]|[.,][0-9])"
 )
 
 
@@ -657,7 +658,7 @@ _PASSWORD_HINTS = frozenset((
 _TOKEN_HINTS = frozenset(("key", "token", "bearer", "secret"))
 _ID_HINTS = frozenset((
     "ssn", "social", "sin", "nino", "insurance", "ni number", "national", "id card", "passport",
-    "licen", "tax", "aadhaar", "dni", "bsn", "personnummer", "fiscale",
+    "licen", "tax", "aadhaar", "dni", "nie", "nif", "cpf", "steuer", "bsn", "personnummer", "fiscale",
 ))
 _PHONE_HINTS = frozenset(("phone", "tel", "mobile", "cell", "whatsapp", "sms", "call", "ring me", "text me"))
 _DE_STREET_HINTS = frozenset((

@@ -87,6 +87,13 @@ POSITIVE = [
     ("het wachtwoord is Zomer2024!", "het wachtwoord is [secret]", ("secret",)),
     ("mi contraseña es Madrid2023", "mi contraseña es [secret]", ("secret",)),
     ("sk-ant-api03-E0x_2zl0JU7ZG_fa2FKepg-YzCbV8gxQ-_RDZfoPa-UlFnDcFbIlIv57_dR_0h-oeXHE1mX", "[secret]", ("secret",)),
+    ("call me on 0171 1234567", "call me on [phone]", ("phone",)),
+    ("mi móvil 612 345 678", "mi móvil [phone]", ("phone",)),
+    ("bel 06-12345678 na vijf", "bel [phone] na vijf", ("phone",)),
+    ("Tel: 555 0199 1234", "Tel: [phone]", ("phone",)),
+    ("NIE X1234567L", "NIE [national_id]", ("national_id",)),
+    ("CPF 123.456.789-09", "CPF [national_id]", ("national_id",)),
+    ("Steuer-ID 12345678901", "Steuer-ID [national_id]", ("national_id",)),
 ]
 
 FALSE_POSITIVES = [
@@ -147,6 +154,8 @@ FALSE_POSITIVES = [
     "Boarding pass: printed at home.",
     "Mein Passwort ist falsch",
     "Largo Winch 3 is on sale",
+    "it costs 1 234 567 in total",
+    "ticket 0 12 34",
 ]
 
 
