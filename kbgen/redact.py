@@ -247,7 +247,7 @@ def _password_repl(m: re.Match[str]) -> str | None:
         if label.lower() in _PASSWORD_WORDS:
             if len(code) < 6 or not _HAS_DIGIT.search(code) or not any(c.isalpha() for c in code):
                 return None
-        elif len(code) < 3 or not code.isalnum() or not _HAS_DIGIT.search(code):
+        elif len(code) < 3 or not code.isalnum() or sum(c.isdigit() for c in code) < (3 if label.lower()[:2] == "cv" else 4):
             return None
     if value[0] not in "\"'":
         if "=" in sep and "&" in value:  # query string: pwd=abc&next=1
@@ -293,6 +293,14 @@ _EMAIL_RE = _lazy(
     r"[^\W\d_]{2,24}"
     r"(?![\w-]|\.[\w-])"
 )
+
+# File names that look like addresses ("icon@2x.png"): no top-level domain is a file type.
+_FILE_TYPES = frozenset(("png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "css", "js", "ts", "md", "txt", "json", "yml", "yaml"))
+
+
+def _email_repl(m: re.Match[str]) -> str | None:
+    return None if m.group(0).rsplit(".", 1)[-1].lower() in _FILE_TYPES else _ph("email")
+
 
 # ---------------------------------------------------------------------------
 # IBAN
@@ -559,9 +567,18 @@ _LABELED_PHONE_RE = _lazy(
 
 
 def _phone_repl(m: re.Match[str]) -> str | None:
-    """A phone number has 9 to 15 digits (E.164 upper bound)."""
+    """A phone number has 9 to 15 digits (E.164 upper bound), and is not a reference number
+    right after "SKU", "order", "invoice", "part"..."""
     n = sum(c.isdigit() for c in m.group(0))
-    return _ph("phone") if 9 <= n <= 15 else None
+    if not 9 <= n <= 15 or _REFERENCE_BEFORE_RE.search(m.string, max(0, m.start() - 24), m.start()):
+        return None
+    return _ph("phone")
+
+
+_REFERENCE_BEFORE_RE = _lazy(
+    r"(?i:\b(?:sku|order|invoice|ref(?:erence)?|item|part|model|serial|tracking|ticket|case|po)"
+    r"(?:[ ](?:number|no\.?|nr\.?))?[ \t]*[#:.]?[ \t]*)$"
+)
 
 
 def _labeled_phone_repl(m: re.Match[str]) -> str:
@@ -726,7 +743,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     ("secret", _URL_CREDENTIALS_RE, lambda m: f"{m.group('user')}:{_ph('secret')}@", frozenset(("://",)), None, _ANY),
     ("secret", _PASSWORD_RE, _password_repl, _PASSWORD_HINTS, None, _ANY),
     ("secret", _TOKEN_RE, _token_repl, _TOKEN_HINTS, None, _ANY),
-    ("email", _EMAIL_RE, None, frozenset(("@", "%40")), None, _ANY),
+    ("email", _EMAIL_RE, _email_repl, frozenset(("@", "%40")), None, _ANY),
     ("iban", _IBAN_RE, _iban_repl, None, lambda t: _digits(t) >= 8 and _IBAN_GATE.search(t), _DIGIT),
     ("card", _DIGIT_RUN_RE, _card_repl, None, None, _LONG_NUMBER),
     ("card", _DOTTED_CARD_RE, _dotted_card_repl, None, lambda t: t.count(".") >= 3, _DIGIT),
@@ -779,9 +796,10 @@ def _keep_public_email(keep: tuple[str, ...]) -> _Repl:
         domain = m.group(0).replace("%40", "@").rsplit("@", 1)[-1].lower()
         if any(domain == d or domain.endswith("." + d) for d in keep):
             return m.group(0)
-        return _ph("email")
+        return _email_repl(m)
 
     return repl
+
 
 
 def _redact_pass(text: str, found: set[str], keep: tuple[str, ...] = ()) -> str:

@@ -156,6 +156,9 @@ FALSE_POSITIVES = [
     "Largo Winch 3 is on sale",
     "it costs 1 234 567 in total",
     "ticket 0 12 34",
+    "export it as report@2x.png",
+    "SKU 100-200-3000 is out of stock",
+    "wire it to pin 3V3 or pin D13",
 ]
 
 
