@@ -50,6 +50,14 @@ class _Finder(HTMLParser):
                 self.found = f"a <{tag}> element with content"
             self._open = ""
 
+    def ended_late(self, pending: str) -> bool:
+        """Whether an open script or style element ends in PENDING, text the parser held back
+        (browsers also end it at "</script x>" or "</script/>"), with content before the end."""
+        if not self._open:
+            return False
+        content, _, rest = (self._content + pending).lower().partition(f"</{self._open}")
+        return rest[:1] in (" ", "/", "\t", "\n") and bool(content.strip())
+
     def _check(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.found:
             return
@@ -75,8 +83,6 @@ def live_markup(text: str) -> str:
         finder.close()
     except Exception:  # the parser is lenient by design; never let odd text stop a note
         return ""
-    if not finder.found and finder._open:  # browsers also end it at "</script x>" or "</script/>"
-        content, _, rest = (finder._content + pending).lower().partition(f"</{finder._open}")
-        if rest[:1] in (" ", "/", "\t", "\n") and content.strip():
-            return f"a <{finder._open}> element with content"
+    if not finder.found and finder.ended_late(pending):
+        return "a script or style element with content"
     return finder.found
