@@ -8,8 +8,9 @@ parser: quoted attributes, `/` between attributes, entities, `</script x>`), and
 count:
 
 - an element with an event handler attribute (`onerror=`, `onload=`...);
-- a script, style element with content, or a script/iframe/frame/object/embed/base/link/meta
-  element with attributes that load or redirect (`src`, `href`, `data`, `http-equiv`...);
+- a script or style element with content, or an element with an attribute that loads or
+  redirects (`<script src>`, `<iframe src>`, `<object data>`, `<base href>`, `<link href>`,
+  `<meta http-equiv>`...);
 - an attribute whose value is a `javascript:`, `vbscript:` or HTML/SVG `data:` URL (after
   entities, spaces and control characters are taken out, as browsers do).
 """
@@ -19,7 +20,12 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_LOADING = {"script", "iframe", "frame", "object", "embed", "base", "link", "meta", "applet", "portal"}
+# elements that load or redirect, and the attributes that make them do it
+_LOADING = {
+    "script": {"src"}, "iframe": {"src", "srcdoc"}, "frame": {"src"}, "object": {"data", "codebase"},
+    "embed": {"src"}, "applet": {"code", "codebase", "archive"}, "portal": {"src"}, "base": {"href"},
+    "link": {"href"}, "meta": {"http-equiv"},
+}
 _CONTENT = {"script", "style"}
 _SCRIPT_URL = re.compile(r"^(?:javascript|vbscript|livescript):|^data:(?:text/html|image/svg|application/)")
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20]+")
@@ -68,8 +74,9 @@ class _Finder(HTMLParser):
             if value and _SCRIPT_URL.match(_IGNORED_IN_URL.sub("", value).lower()):
                 self.found = f"<{tag} {name}=\"{value[:20]}...\">"
                 return
-        if tag in _LOADING and any(value for _, value in attrs):
-            self.found = f"<{tag} {attrs[0][0]}=...>"
+        loading = [name for name, value in attrs if value and name in _LOADING.get(tag, ())]
+        if loading:
+            self.found = f"<{tag} {loading[0]}=...>"
 
 
 def live_markup(text: str) -> str:

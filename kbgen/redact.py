@@ -213,42 +213,68 @@ _PASSWORD_WORDS = frozenset((
     "password", "passwd", "passphrase", "pwd", "pw", "pass", "passwort", "kennwort", "wachtwoord", "mot de passe", "contraseña",
     "contrasena", "senha",
 ))
-# Words after a code's number that make it a rule, not a code ("the code is 6 digits").
-_UNIT_AFTER = _lazy(r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more)\b")
+_ENGLISH_WORDS = frozenset(("password", "passwd", "passphrase", "pwd"))  # "is" after these is English
+# Words after a code's number that make it a rule, not a code ("the code is 6 digits", "4 dígitos").
+_UNIT_AFTER = _lazy(
+    r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more"
+    r"|stellig|stellen|zeichen|ziffern|tage|monate|tekens|cijfers|dagen|maanden|dígitos|digitos|caracteres|chiffres"
+    r"|caractères|cifre|caratteri|días|dias|jours|giorni)\b"
+)
 # Words after "password:" that start a rule, not a password ("Password: at least 12 characters").
 _RULE_WORDS = frozenset(("at", "min", "minimum", "max", "maximum", "must", "should", "needs", "need", "required", "optional"))
-# Short labels that are ordinary words too ("my pass was declined", "Kindle PW", "pass = true;"):
-# only with ":" and a value with a digit or a symbol ("pass: hunter2", not "Boarding pass: printed").
+# "pass" and "pw" are ordinary words too ("Boarding pass: LH1234", "Servo PW: 1500us", "Tests
+# pass: 120/120"): they count only in credentials ("user jsmith pw: hunter2").
 _SHORT_LABELS = frozenset(("pass", "pw"))
+_CREDENTIALS_BEFORE = _lazy(r"(?i:\b(?:user(?:name)?|login|creds?|credentials|account|e-?mail)\b)")
 # Values after "=" that are code, not a password ("password = None", "pass = checkInput(form);").
 _CODE_VALUES = frozenset(("none", "null", "nil", "true", "false", "undefined", "''", '""', "getpass()", "input()"))
-_JOINING_WORDS = frozenset(("is", "was"))  # English; after the other languages' verbs the value needs a digit
+
+
+def _password_like(value: str) -> bool:
+    """Letters and digits, six characters or more: "Welcome2026!", "Geheim123", not "12" or "2024"."""
+    return len(value) >= 6 and _HAS_DIGIT.search(value) is not None and any(c.isalpha() for c in value)
+
+
+def _code_like(label: str, value: str) -> bool:
+    """A PIN of four digits or more, a CVV of three, another code with a digit ("K7P2Q9")."""
+    digits = sum(c.isdigit() for c in value)
+    low = label.lower()
+    need = 4 if low.startswith("pin") else 3 if low[:2] == "cv" else 1
+    return len(value) >= 3 and value.replace("-", "").isalnum() and digits >= need
 
 
 def _password_repl(m: re.Match[str]) -> str | None:
-    """Keep the label, replace the value up to whitespace."""
+    """Keep the label, replace the value up to whitespace.
+
+    What counts depends on the label and on what joins it to the value: after ":" or "=" nearly
+    anything is the secret; after "is" (in English, after an English label) anything but prose;
+    after another language's "is", or with no joining word, only a value that looks like a
+    password (or, after "PIN" and the like, a code).
+    """
     label, sep, value = m.group("label"), m.group("sep"), m.group("value")
+    low = label.lower()
     rest = ""
-    if value.isdigit() and _UNIT_AFTER.match(m.string, m.end()):  # "the 2FA code is 6 digits"
-        return None
     bare = value.rstrip(".,;:)")
-    if label.lower() in _SHORT_LABELS and (":" not in sep or len(bare) < 6 or bare.isalpha()):
+    if value[:1] not in "\"'" and _UNIT_AFTER.match(m.string, m.end()) and not any(c.isalpha() for c in bare.split("-")[0]):
+        return None  # "the 2FA code is 6 digits", "Die PIN ist 4-stellig", "90 Tage gültig"
+    if value[:1] not in "\"'" and re.match(r"[0-9]+-(?:stellig|digit|teken|cijfer)", bare, re.IGNORECASE):
+        return None
+    explicit = bool({":", "="} & set(sep))
+    joining = sep.strip(" \t:=").lower()
+    code_label = low not in _PASSWORD_WORDS
+    if low in _SHORT_LABELS and not (explicit and _password_like(bare) and _CREDENTIALS_BEFORE.search(m.string, max(0, m.start() - 60), m.start())):
         return None
     if "=" in sep and ("(" in value or value.lower().rstrip(";,") in _CODE_VALUES or sep.strip().startswith("==")):
         return None
-    joining = sep.strip(" \t:").lower()
-    if joining and joining not in _JOINING_WORDS and not _HAS_DIGIT.search(value):
-        return None  # "Mein Passwort ist falsch": only "ist Geheim123" is a password
-    if not sep.strip(" \t"):
-        # No ":" / "=" / "is": "password reset" or "tried the password 3 times" is plain prose.
-        # After "password" only a value that looks like one counts ("the temporary password
-        # Welcome2026!"); after "passcode" and the like, a code with a digit.
-        code = value.rstrip(".,;:)")
-        if label.lower() in _PASSWORD_WORDS:
-            if len(code) < 6 or not _HAS_DIGIT.search(code) or not any(c.isalpha() for c in code):
+    if not explicit:
+        if code_label:
+            if not _code_like(label, bare):
                 return None
-        elif len(code) < 3 or not code.isalnum() or sum(c.isdigit() for c in code) < (3 if label.lower()[:2] == "cv" else 4):
-            return None
+        elif not joining:  # "the temporary password Welcome2026!", not "password reset"
+            if not _password_like(bare):
+                return None
+        elif not (joining in ("is", "was") and low in _ENGLISH_WORDS) and not _password_like(bare):
+            return None  # "Het wachtwoord is verlopen", "Mein Passwort ist falsch"
     if value[0] not in "\"'":
         if "=" in sep and "&" in value:  # query string: pwd=abc&next=1
             value, amp, tail = value.partition("&")
@@ -256,9 +282,9 @@ def _password_repl(m: re.Match[str]) -> str | None:
         word = value.lower().strip(".,;:!?\"'()")
         if not word:
             return None
-        if sep.strip(" \t:").lower() in ("is", "was") and word in _PROSE_AFTER_IS:  # "password is not working"
+        if not explicit and joining in ("is", "was") and word in _PROSE_AFTER_IS:  # "password is not working"
             return None
-        if ({":", "="} & set(sep)) and word in _RULE_WORDS:  # "Password: at least 12 characters"
+        if explicit and word in _RULE_WORDS:  # "Password: at least 12 characters"
             return None
         # keep sentence punctuation after the value; passwords rarely end in it
         stripped = value.rstrip(".,;:)")
@@ -295,7 +321,9 @@ _EMAIL_RE = _lazy(
 )
 
 # File names that look like addresses ("icon@2x.png"): no top-level domain is a file type.
-_FILE_TYPES = frozenset(("png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "css", "js", "ts", "md", "txt", "json", "yml", "yaml"))
+_FILE_TYPES = frozenset((
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "css", "js", "txt", "json", "yml", "yaml", "html", "htm", "php", "aspx",
+))
 
 
 def _email_repl(m: re.Match[str]) -> str | None:
@@ -360,7 +388,7 @@ _DIGIT_RUN_RE = _lazy(
 )
 _DIGITS_RE = _lazy(r"[0-9]+")
 # 4111.1111.1111.1111: four groups of four joined by dots (never a price, a version or an IP)
-_DOTTED_CARD_RE = _lazy(r"(?<![\w.])[0-9]{4}(?:\.[0-9]{4}){3}(?![\w]|\.[0-9])")
+_DOTTED_CARD_RE = _lazy(r"(?<![\w.])[3-6][0-9]{3}(?:\.[0-9]{4}){3}(?![\w]|\.[0-9])")
 
 
 def _dotted_card_repl(m: re.Match[str]) -> str | None:
@@ -445,7 +473,7 @@ _LABELED_ID_RE = _lazy(
         r"national[ ]id(?:entity)?(?:[ ](?:card|number|no\.?|#)){0,2}",
         r"id[ ]card(?:[ ](?:number|no\.?|#))?", r"passport(?:[ ](?:number|no\.?|#))?",
         r"driver'?s?[ ]licen[cs]e(?:[ ](?:number|no\.?|#))?", r"tax[ ](?:id|number)", r"aadhaar",
-        r"dni", r"nie", r"nif", r"cpf", r"steuer-?id", r"steuernummer", r"bsn", r"personnummer", r"codice[ ]fiscale",
+        r"dni", r"nif", r"cpf", r"steuer-?id", r"steuernummer", r"bsn", r"personnummer", r"codice[ ]fiscale",
     )
     + r")"
     r"(?P<sep>[ \t]*[:#=][ \t]*|[ \t]+(?i:is|was|es|ist|é)(?:[ \t]*:)?[ \t]+|[ \t]+)"
@@ -517,7 +545,7 @@ def _ipv4_repl(m: re.Match[str]) -> str | None:
 # 8.8.8.8" keeps its address redacted).
 _VERSION_VERB_RE = _lazy(
     r"(?i:\b(?:upgrad|updat|downgrad|roll(?:ed|ing)?[ ]back|rollback|revert|install|reinstall)\w*"
-    r"(?:[ ](?!(?:dns|ip|server|host|gateway|proxy|router|address|subnet|vpn|firewall)\b)[a-z]+){0,2}"
+    r"(?:[ ](?:it|the|app|apps|version|firmware|software|client|sdk|agent|plugin|os|cos|back)){0,3}"
     r"[ ](?:from[ ][0-9.]+[ ])?(?:from|to)[ ])$"
 )
 
@@ -549,8 +577,8 @@ _PHONE_RE = _lazy(
     r"(?<=1)[ .-]?\(0?[0-9]{2,4}\)[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}"  # 1 (555) 010-9999
     r"|(?:(?<=1)[.-][0-9]{3}|[0-9]{2})(?P<s>[.-])[0-9]{3}(?P=s)[0-9]{4}"  # 555-010-9999, 1-800-555-0199
     r"|[0-9]{2}[ ][0-9]{3}[ ][0-9]{4}"  # 555 010 9999
-    r"|(?<=0)[0-9]{1,4}(?:[ .-][0-9]{1,8}){1,4}"  # 020 7946 0958, 07700 900123, 06 12 34 56 78, 0171 1234567
-    r"|(?<=[6-9])[0-9]{2}[ ][0-9]{3}[ ][0-9]{3}"  # 612 345 678 (Spain)
+    r"|(?<=0)0[1-9][0-9]{0,2}(?:[ .-][0-9]{1,8}){1,4}"  # 0031 6 12345678, 0049 171 1234567
+    r"|(?<=0)[0-9]{1,4}(?:[ .-][0-9]{2,8}){1,4}"  # 020 7946 0958, 07700 900123, 06 12 34 56 78, 0171 1234567
     r"))(?![\w]|[.,:/-]?[0-9])"
 )
 
@@ -559,6 +587,8 @@ _LABELED_PHONE_RE = _lazy(
     + _label(
         r"phone", r"tel", r"telephone", r"mobile", r"cell", r"cellphone", r"whatsapp", r"sms",
         r"call[ ]me(?:[ ](?:at|on))?", r"call(?=[ ][0-9])", r"ring[ ]me(?:[ ](?:at|on))?", r"text[ ]me(?:[ ](?:at|on))?",
+        r"m[oó]vil", r"tel[eé]fono", r"telefone", r"telem[oó]vel", r"cellulare", r"telefono", r"handy", r"portable",
+        r"t[eé]l[eé]phone", r"bel(?=[ ]0)",
     )
     + r"(?:[ ](?i:number|no\.?|#))?)"
     r"(?P<sep>[ \t]*[:=#][ \t]*|[ \t]+(?i:is|was)[ \t]+|[ \t]+)"
@@ -567,22 +597,29 @@ _LABELED_PHONE_RE = _lazy(
 
 
 def _phone_repl(m: re.Match[str]) -> str | None:
-    """A phone number has 9 to 15 digits (E.164 upper bound), and is not a reference number
-    right after "SKU", "order", "invoice", "part"..."""
+    """A phone number has 9 to 15 digits (E.164 upper bound), does not start with a date, and
+    is not a reference number right after "SKU", "order", "invoice", "part"..."""
     n = sum(c.isdigit() for c in m.group(0))
-    if not 9 <= n <= 15 or _REFERENCE_BEFORE_RE.search(m.string, max(0, m.start() - 24), m.start()):
+    if not 9 <= n <= 15 or _DATE_START_RE.match(m.group(0)):
+        return None
+    if _REFERENCE_BEFORE_RE.search(m.string, max(0, m.start() - 24), m.start()):
         return None
     return _ph("phone")
 
 
+_DATE_START_RE = _lazy(r"(?:[0-9]{1,2}[-./][0-9]{1,2}[-./](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}[-./][0-9]{1,2}[-./][0-9]{1,2})(?![0-9])")
+
+
 _REFERENCE_BEFORE_RE = _lazy(
-    r"(?i:\b(?:sku|order|invoice|ref(?:erence)?|item|part|model|serial|tracking|ticket|case|po)"
-    r"(?:[ ](?:number|no\.?|nr\.?))?[ \t]*[#:.]?[ \t]*)$"
+    r"(?i:\b(?:sku|order|invoice|ref(?:erence)?|item|part|model|serial|tracking|ticket|po|lot|batch)"
+    r"(?:[ ](?:number|no\.?|nr\.?))?[ \t]*#?[ \t]*)$"
 )
 
 
-def _labeled_phone_repl(m: re.Match[str]) -> str:
-    """Keep the label, replace the bare number after it."""
+def _labeled_phone_repl(m: re.Match[str]) -> str | None:
+    """Keep the label, replace the number after it (not a date: "call 2024-03-15 14:00")."""
+    if _DATE_START_RE.match(m.group("value")):
+        return None
     return f"{m.group('label')}{m.group('sep')}{_ph('phone')}"
 
 
@@ -624,18 +661,29 @@ _NUMBER_FIRST_ADDRESS_RE = _lazy(
 # "Kerkstraat 12"); Spanish, Italian and Portuguese street types before the name ("Calle de
 # Alcalá 42", "Via Roma 10", "Rua Augusta 100"; "Via" only capitalised: "via Stripe 10 times").
 _DE_ADDRESS_RE = _lazy(
-    r"(?<![\w])(?:[A-ZÄÖÜ][a-zäöüß-]{1,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm"
-    r"|straat|laan|plein|gracht|kade|dijk|singel)"
-    r"|(?i:calle|avenida|paseo|rua|travessa|viale|piazza)[ \t]{1,3}" + _PARTICLES + r"*"
-    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?"
-    # "Via", "Corso", "Largo" are English words and names too ("Via Chrome 120 the page"):
-    # the number must end the address (a comma, the end, a dash, a postcode, a capital, "da")
-    r"|(?:Via|Corso|Largo)[ \t]{1,3}" + _PARTICLES + r"*"
-    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?(?=[ \t]{1,3}[0-9]{1,4}[a-z]?"
-    r"(?:[ \t]*(?:,|$|[.;)/–-]|[0-9]{4,5}\b)|[ \t]+(?:[A-ZÀ-ÖØ-Þ]|da\b|dal\b|int\.|scala\b|piano\b|interno\b)))"
+    r"(?<![\w])(?:[A-ZÄÖÜ][a-zäöüß-]{1,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm)"
     r"|[A-ZÄÖÜ][\w-]{1,30}[ \t](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm))"
     r"[ \t]{1,3}[0-9]{1,4}[a-z]?(?![\w])"
 )
+# Where a name-first street's number must end for it to be an address: street names borrowed
+# by products ("Calle Ocho Festival 2024 sale", "Via Chrome 120, the page", "Blockade 2 is the
+# sequel", "Museumplein 2024 events") go on in other words.
+_STREET_END = (
+    r"(?=[ \t]*(?:$|,[ \t]*[A-ZÀ-ÖØ-Þ0-9]|[ \t]*[-–][ \t]*[0-9]{4,5}\b|[ \t]+[0-9]{4}[ ]?[A-Z]{2}\b|[ \t]+[0-9]{5}\b"
+    r"|[-/][0-9A-Za-z]{1,3}\b|[ \t]+(?:da|dal|de|del|desde|en|em|na|no|há|hace|int\.|scala|piano|interno|piso|planta"
+    r"|bajo|esq|dto|hs|huis|bis)\b))"
+)
+# Spanish, Italian and Portuguese street types before the name ("Calle de Alcalá 42", "Via Roma
+# 10", "Rua Augusta 100"); Dutch names with their suffix ("Kerkstraat 12").
+_NAME_FIRST_ADDRESS_RE = _lazy(
+    r"(?<![\w])(?:(?:(?i:calle|avenida|paseo|rua|travessa|viale|piazza)|Via|Corso|Largo)[ \t]{1,3}" + _PARTICLES + r"*"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’-]{1,30}){0,2},?"
+    r"|[A-Z][a-z]{2,30}(?:straat|laan|plein|gracht|kade|dijk|singel))"
+    r"[ \t]{1,3}[0-9]{1,4}[a-z]?(?![\w])" + _STREET_END
+)
+# Spanish NIE by its shape (X1234567L); "nie" is also German for "never".
+_NIE_RE = _lazy(r"(?<![\w])[XYZ]-?[0-9]{7}-?[A-Z](?![\w])")
+
 
 # Capitalised words before "Drive"/"Way"... that name products, not streets.
 _NOT_STREET_WORDS = frozenset(
@@ -675,12 +723,16 @@ _PASSWORD_HINTS = frozenset((
 _TOKEN_HINTS = frozenset(("key", "token", "bearer", "secret"))
 _ID_HINTS = frozenset((
     "ssn", "social", "sin", "nino", "insurance", "ni number", "national", "id card", "passport",
-    "licen", "tax", "aadhaar", "dni", "nie", "nif", "cpf", "steuer", "bsn", "personnummer", "fiscale",
+    "licen", "tax", "aadhaar", "dni", "nif", "cpf", "steuer", "bsn", "personnummer", "fiscale",
 ))
-_PHONE_HINTS = frozenset(("phone", "tel", "mobile", "cell", "whatsapp", "sms", "call", "ring me", "text me"))
-_DE_STREET_HINTS = frozenset((
-    "stra", "str.", "weg", "gasse", "platz", "allee", "damm", "laan", "plein", "gracht", "kade", "dijk", "singel",
-    "calle", "avenida", "paseo", "rua ", "travessa", "via ", "viale", "corso", "piazza", "largo",
+_PHONE_HINTS = frozenset((
+    "phone", "tel", "mobile", "cell", "whatsapp", "sms", "call", "ring me", "text me", "movil", "móvil", "handy",
+    "portable", "bel 0",
+))
+_DE_STREET_HINTS = frozenset(("stra", "str.", "weg", "gasse", "platz", "allee", "damm"))
+_NAME_FIRST_HINTS = frozenset((
+    "straat", "laan", "plein", "gracht", "kade", "dijk", "singel", "calle", "avenida", "paseo", "rua ", "travessa", "via ", "viale",
+    "corso", "piazza", "largo",
 ))
 _OTHER_HINTS = frozenset(("private key", "://", "@", "%40", "box", "::"))
 
@@ -716,7 +768,7 @@ def _trie_pattern(words: frozenset[str]) -> str:
 _HINT_RE = _lazy(
     _trie_pattern(
         _SECRET_PREFIXES | _PASSWORD_HINTS | _TOKEN_HINTS | _ID_HINTS | _PHONE_HINTS
-        | _DE_STREET_HINTS | _OTHER_HINTS
+        | _DE_STREET_HINTS | _NAME_FIRST_HINTS | _OTHER_HINTS
     )
 )
 
@@ -748,6 +800,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     ("card", _DIGIT_RUN_RE, _card_repl, None, None, _LONG_NUMBER),
     ("card", _DOTTED_CARD_RE, _dotted_card_repl, None, lambda t: t.count(".") >= 3, _DIGIT),
     ("national_id", _SSN_RE, None, None, None, _LONG_NUMBER),
+    ("national_id", _NIE_RE, None, None, lambda t: _digits(t) >= 7, _DIGIT),
     ("national_id", _NINO_RE, None, None, lambda t: _digits(t) >= 6 and _NINO_GATE.search(t), _DIGIT),
     ("national_id", _LABELED_ID_RE, _labeled_id_repl, _ID_HINTS, None, _DIGIT),
     ("ip", _IPV4_RE, _ipv4_repl, None, lambda t: t.count(".") >= 3 and _digits(t) >= 4 and _IPV4_GATE.search(t), _DIGIT),
@@ -757,6 +810,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     ("phone", _PHONE_RE, _phone_repl, None, None, _LONG_NUMBER),
     ("address", _NUMBER_FIRST_ADDRESS_RE, _address_repl, None, None, _DIGIT),
     ("address", _DE_ADDRESS_RE, None, _DE_STREET_HINTS, None, _DIGIT),
+    ("address", _NAME_FIRST_ADDRESS_RE, None, _NAME_FIRST_HINTS, None, _DIGIT),
     ("address", _PO_BOX_RE, None, frozenset(("box",)), None, _DIGIT),
 )
 

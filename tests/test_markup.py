@@ -49,6 +49,7 @@ WORDS = [
     "if (count<max) onlineUsers = 0;",
     "Filter a<b, online=true",
     "I set limit <100 and onboarding = true in the config",
+    'Use <meta name="viewport" content="width=device-width"> on mobile pages.',
     "",
 ]
 

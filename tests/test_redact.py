@@ -94,6 +94,12 @@ POSITIVE = [
     ("NIE X1234567L", "NIE [national_id]", ("national_id",)),
     ("CPF 123.456.789-09", "CPF [national_id]", ("national_id",)),
     ("Steuer-ID 12345678901", "Steuer-ID [national_id]", ("national_id",)),
+    ("?user=jane&password=letmein&next=/cart", "?user=jane&password=[secret]&next=/cart", ("secret",)),
+    ("Your one-time code K7P2Q9 expires in 10 minutes.", "Your one-time code [secret] expires in 10 minutes.", ("secret",)),
+    ("Contact ana.rusu@mail.md for the distributor account.", "Contact [email] for the distributor account.", ("email",)),
+    ("Contact number for this order: 07700 900123.", "Contact number for this order: [phone].", ("phone",)),
+    ("I updated the camera to 192.168.1.64 so it is reachable.", "I updated the camera to [ip] so it is reachable.", ("ip",)),
+    ("her NIE is X1234567L", "her NIE is [national_id]", ("national_id",)),
 ]
 
 FALSE_POSITIVES = [
@@ -159,6 +165,24 @@ FALSE_POSITIVES = [
     "export it as report@2x.png",
     "SKU 100-200-3000 is out of stock",
     "wire it to pin 3V3 or pin D13",
+    "Het wachtwoord is verlopen.",
+    "Das neue Passwort ist 90 Tage gültig.",
+    "Die PIN ist 4-stellig.",
+    "El PIN es 4 dígitos.",
+    "Interrail Pass: 15-day continuous, second class.",
+    "Boarding pass: LH1234, gate B22, seat 14A.",
+    "All tests pass: 1024/1024 on the release branch.",
+    "On 03-04-2024 2 packages arrived damaged.",
+    "Lot number 0123-45678-9 is affected by the recall.",
+    "Sizes 700 800 900 are available in black only.",
+    "We have a follow-up call 2024-03-15 14:00 CET with the vendor.",
+    "Wir haben nie 10 000 Stück bestellt.",
+    "Via Chrome 120, the layout breaks on the checkout page.",
+    "The Calle Ocho Festival 2024 sale starts on Friday.",
+    "Blockade 2 is the sequel to the game you bought.",
+    "Museumplein 2024 events include an open-air concert.",
+    "The redirect URL ends in %2Fcart%40checkout.html after login.",
+    "Release 2023.1101.1200.0001 is the long-term support build.",
 ]
 
 
