@@ -217,7 +217,7 @@ _ENGLISH_WORDS = frozenset(("password", "passwd", "passphrase", "pwd"))  # "is" 
 # Words after a code's number that make it a rule, not a code ("the code is 6 digits", "4 dígitos").
 _UNIT_AFTER = _lazy(
     r"[ \t]*(?:-[ \t]*)?(?i:digits?|characters?|chars?|letters?|numbers?|symbols?|long|or[ \t]+more"
-    r"|stellig|stellen|zeichen|ziffern|tage|monate|tekens|cijfers|dagen|maanden|dígitos|digitos|caracteres|chiffres"
+    r"|stellig|stellen|zeichen|ziffern|tage|monate|tekens?|cijfers?|dagen|maanden|dígitos|digitos|caracteres|chiffres"
     r"|caractères|cifre|caratteri|días|dias|jours|giorni)\b"
 )
 # Words after "password:" that start a rule, not a password ("Password: at least 12 characters").
@@ -255,10 +255,9 @@ def _password_repl(m: re.Match[str]) -> str | None:
     low = label.lower()
     rest = ""
     bare = value.rstrip(".,;:)")
-    if value[:1] not in "\"'" and _UNIT_AFTER.match(m.string, m.end()) and not any(c.isalpha() for c in bare.split("-")[0]):
+    number, dash, unit = bare.partition("-")
+    if number.isdigit() and (_UNIT_AFTER.match(unit) if dash else _UNIT_AFTER.match(m.string, m.end())):
         return None  # "the 2FA code is 6 digits", "Die PIN ist 4-stellig", "90 Tage gültig"
-    if value[:1] not in "\"'" and re.match(r"[0-9]+-(?:stellig|digit|teken|cijfer)", bare, re.IGNORECASE):
-        return None
     explicit = bool({":", "="} & set(sep))
     joining = sep.strip(" \t:=").lower()
     code_label = low not in _PASSWORD_WORDS
