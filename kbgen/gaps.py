@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from itertools import chain, count as counting
 from typing import TYPE_CHECKING, Any
 
+from .jsonio import loads
 from .files import atomic_write_text
 from .notes import Note, parse_time
 
@@ -184,7 +185,7 @@ def gap_id(first_note_id: str) -> str:
 def _previous_ids(path: Any) -> dict[str, str]:
     """Note id -> the gap it was in at the last report (this machine's cache)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_text(encoding="utf-8"), limit=0)
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -242,7 +243,7 @@ class Matcher:
         self.cache: dict[str, list[Any]] = {}
         self.dirty = False
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = loads(self.path.read_text(encoding="utf-8"), limit=0)
             if data.get("signature") == self.signature and isinstance(data.get("matches"), dict):
                 self.cache = data["matches"]
         except (OSError, ValueError, AttributeError):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import KbgenError
+from .jsonio import loads
 
 CHANNELS = ("chat", "email", "phone", "in-person", "other")
 EVENTS = ("drafted", "resolved", "dismissed", "reopened")
@@ -283,7 +284,7 @@ class NoteLog:
                 if not any(needle in raw for needle in needles):
                     continue
                 try:
-                    record = json.loads(raw)
+                    record = loads(raw)
                     if record.get("type") == "note" and record.get("id") == note_id and found is None:
                         found = _note_from_record(record)
                     elif record.get("type") == "event" and record.get("note") == note_id and record.get("event") in EVENTS:
@@ -319,7 +320,7 @@ class NoteLog:
                     if not raw.strip():
                         continue
                     try:
-                        record = json.loads(raw)
+                        record = loads(raw)
                         kind = record["type"]
                         if kind == "note":
                             note = _note_from_record(record)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .jsonio import loads
 from .errors import KbgenError, ProjectNotFound
 
 CONFIG_NAME = "mkdocs.yml"
@@ -29,6 +30,8 @@ class Project:
     site_url: str = ""
     site_name: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    site_folder: str = "site"  # mkdocs.yml's site_dir and docs_dir, as written there
+    docs_folder: str = "docs"
 
     @property
     def config_file(self) -> Path:
@@ -48,6 +51,68 @@ class Project:
     @property
     def cache_dir(self) -> Path:
         return self._dir("cache_dir")
+
+    @property
+    def site_dir(self) -> Path:
+        return (self.root / self.site_folder).resolve()
+
+    @property
+    def docs_dir(self) -> Path:
+        return (self.root / self.docs_folder).resolve()
+
+    def own_folders(self) -> dict[str, Path]:
+        """The folders that hold the knowledge base itself, by what they are called in messages."""
+        return {
+            "the knowledge base": self.kb_dir,
+            "the gap notes": self.gaps_dir,
+            "kbgen's cache": self.cache_dir,
+            "the site's docs folder": self.docs_dir,
+            "the git repository": (self.root / ".git").resolve(),
+        }
+
+    def check_site_folder(self, target: Path) -> None:
+        """Refuse a site folder that is, holds or sits inside the knowledge base's own folders.
+
+        Building a site empties its folder first, so `build -d gaps` would delete every note.
+        """
+        target = target.resolve()
+        if target == self.root or target in self.root.parents:
+            raise KbgenError(
+                f"{target} holds the knowledge base itself (mkdocs.yml, kb/, gaps/); building there would "
+                "delete it. Give a folder of its own, like site/"
+            )
+        for what, folder in self.own_folders().items():
+            if target == folder or folder in target.parents:
+                where = f"is {what}" if target == folder else f"is inside {what} ({self.relpath(folder)}/)"
+                raise KbgenError(
+                    f"{self.relpath(target)}/ {where}; building there would delete its files. Give a folder "
+                    "of its own, like site/"
+                )
+        if target.exists() and not target.is_dir():
+            raise KbgenError(f"{self.relpath(target)} is a file, not a folder; give a folder for the site, like site/")
+        if target.is_dir() and any(target.iterdir()) and not any((target / name).exists() for name in SITE_FILES):
+            raise KbgenError(
+                f"{self.relpath(target)} holds files but no built site (no index.html or sitemap.xml); building "
+                "there would replace them. Give an empty or new folder, or a site built before"
+            )
+
+    def check_report_file(self, target: Path) -> None:
+        """Refuse a report file that would replace a file of the knowledge base or of the built site."""
+        target = target.resolve()
+        if target == self.config_file.resolve():
+            raise KbgenError(f"{self.relpath(target)} is the site configuration; give a new file name, like report.html")
+        for what, folder in {**self.own_folders(), "the built site": self.site_dir}.items():
+            if target == folder or folder in target.parents:
+                where = f"is {what}" if target == folder else f"is inside {what} ({self.relpath(folder)}/)"
+                raise KbgenError(f"{self.relpath(target)} {where}; write the report elsewhere, like report.html")
+        if target.is_file() and target.stat().st_size:
+            with target.open("rb") as handle:
+                head = handle.read(512).lstrip().lower()
+            if not head.startswith((b"<!doctype html", b"<html")):
+                raise KbgenError(
+                    f"{self.relpath(target)} exists and is not an HTML page; not overwriting it. Give a new file "
+                    "name, like report.html"
+                )
 
     def relpath(self, path: Path) -> str:
         """A path as people see it in messages: relative to the root, with forward slashes."""
@@ -83,6 +148,8 @@ class Project:
             settings = {
                 "site_url": str(config.get("site_url") or ""),
                 "site_name": str(config.get("site_name") or ""),
+                "site_folder": str(config.get("site_dir") or "site"),
+                "docs_folder": str(config.get("docs_dir") or "docs"),
                 "options": plugin_options(config),
             }
             _store_settings(root, settings)
@@ -90,6 +157,7 @@ class Project:
 
 
 SETTINGS_CACHE = "settings.json"
+SITE_FILES = ("index.html", "sitemap.xml", "404.html")  # what tells a built site from other folders
 
 
 def _stamp(path: Path) -> list[int]:
@@ -103,12 +171,13 @@ def _cached_settings(root: Path) -> dict[str, Any] | None:
     Agents run `kbgen ask` and `kbgen log` all day; reading JSON instead of importing YAML
     saves a quarter of their start-up.
     """
-    import json
-
     try:
-        cached = json.loads((root / DEFAULTS["cache_dir"] / SETTINGS_CACHE).read_text(encoding="utf-8"))
+        cached = loads((root / DEFAULTS["cache_dir"] / SETTINGS_CACHE).read_text(encoding="utf-8"), limit=0)
         if cached.pop("stamp") == _stamp(root / CONFIG_NAME):
-            return {key: cached[key] for key in ("site_url", "site_name", "options")}
+            texts = ("site_url", "site_name", "site_folder", "docs_folder")
+            found = {key: cached[key] for key in (*texts, "options")}
+            if isinstance(found["options"], dict) and all(isinstance(found[key], str) for key in texts):
+                return found
     except (OSError, ValueError, KeyError, AttributeError, TypeError):
         pass
     return None

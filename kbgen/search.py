@@ -25,12 +25,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .jsonio import loads
 from .project import Project
 
 if TYPE_CHECKING:
     from .articles import Article
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the manifest records the index files, so a damaged one is noticed
 INDEX_DIR = "search"
 MANIFEST = "manifest.json"
 
@@ -188,10 +189,12 @@ def _indexable(article: Article | None) -> bool:
 class Searcher:
     """An open, up-to-date index and the settings to rank with."""
 
-    def __init__(self, project: Project, index: Any, settings: dict[str, float] | None = None):
+    def __init__(self, project: Project, index: Any, settings: dict[str, float] | None = None,
+                 store: IndexStore | None = None):
         self.project = project
         self.settings = {**SETTINGS, **(settings or {})}
         self.index = index
+        self.store = store
         self.terms = TermScores(index.reader(), self.settings["B"], self.settings["K1"])
         self.site_words = frozenset(stem_words(project.site_name))  # the product's name asks nothing
 
@@ -203,8 +206,21 @@ class Searcher:
         settings: dict[str, float] | None = None,
     ) -> Searcher:
         """The index for PROJECT, updated first for whatever changed under kb/ since last time."""
-        index = IndexStore(project, on_warning or (lambda message: None)).up_to_date()
-        return cls(project, index, settings)
+        store = IndexStore(project, on_warning or (lambda message: None))
+        return cls(project, store.up_to_date(), settings, store)
+
+    def _recovering(self, read: Callable[[], Any]) -> Any:
+        """READ, and once more on a rebuilt index if a damaged segment made it fail."""
+        try:
+            return read()
+        except Exception as exc:  # whoosh raises many kinds (struct.error, EOFError, zlib.error...)
+            if self.store is None:
+                raise
+            self.store.warn(f"the search index was damaged ({type(exc).__name__}); rebuilding it")
+            self.terms.reader.close()
+            self.index = self.store.rebuild()
+            self.terms = TermScores(self.index.reader(), self.settings["B"], self.settings["K1"])
+            return read()
 
     def close(self) -> None:
         self.terms.reader.close()
@@ -265,6 +281,9 @@ class Searcher:
 
     def ask(self, question: str, limit: int = 5) -> Answer:
         """Ranked articles for QUESTION, and whether the best one counts as an answer."""
+        return self._recovering(lambda: self._ask(question, limit))  # type: ignore[no-any-return]
+
+    def _ask(self, question: str, limit: int) -> Answer:
         parts, self_score = self._query(question)
         if not parts or not self_score:
             return Answer(question, False, [])
@@ -274,6 +293,9 @@ class Searcher:
 
     def best(self, question: str) -> tuple[Hit | None, bool]:
         """The best article for QUESTION and whether it answers, without a snippet (for notes in bulk)."""
+        return self._recovering(lambda: self._best(question))  # type: ignore[no-any-return]
+
+    def _best(self, question: str) -> tuple[Hit | None, bool]:
         parts, self_score = self._query(question)
         ranked = self.terms.top(parts, 1) if parts and self_score else []
         if not ranked:
@@ -306,6 +328,9 @@ class Searcher:
         A report matches tens of thousands of notes; adding postings one by one in Python costs
         about half a millisecond a question, a sparse product a few microseconds.
         """
+        return self._recovering(lambda: self._best_many(questions, chunk))  # type: ignore[no-any-return]
+
+    def _best_many(self, questions: list[str], chunk: int) -> list[tuple[Hit | None, bool]]:
         import numpy as np
         from scipy import sparse
 
@@ -510,13 +535,24 @@ class TermScores:
         return found
 
 
+def _opened(ix: Any) -> Any:
+    """IX, after reading what every query reads first (the segments' term tables and stored
+    fields), so a damaged segment fails here, where the index can still be rebuilt."""
+    with ix.reader() as reader:
+        for doc in range(min(reader.doc_count_all(), 1)):
+            reader.stored_fields(doc)
+        for name in ("questions", "title"):
+            reader.field_length(name)
+    return ix
+
+
 class IndexStore:
     """The index folder and its manifest: which file version each indexed article came from."""
 
-    def __init__(self, project: Project, warn: Callable[[str], None]):
+    def __init__(self, project: Project, warn: Callable[[str], None], folder: Any = None):
         self.project = project
         self.warn = warn
-        self.dir = project.cache_dir / INDEX_DIR
+        self.dir = folder or project.cache_dir / INDEX_DIR
 
     def _scan(self) -> dict[str, list[int]]:
         """kb-relative path -> [mtime_ns, size] for every article file."""
@@ -533,9 +569,33 @@ class IndexStore:
                     found[f"{folder.name}/{entry.name}"] = [info.st_mtime_ns, info.st_size]
         return found
 
+    def _index_files(self) -> dict[str, list[int]]:
+        """The index's own files -> [mtime_ns, size]: any file truncated, emptied, overwritten or
+        deleted since the last commit shows here, for the price of a directory listing."""
+        found: dict[str, list[int]] = {}
+        try:
+            entries = list(os.scandir(self.dir))
+        except OSError:
+            return found
+        for entry in entries:
+            if entry.name.endswith((".seg", ".toc")) and entry.is_file(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+                found[entry.name] = [info.st_mtime_ns, info.st_size]
+        return found
+
+    def _current(self, manifest: dict[str, Any] | None, files: dict[str, list[int]]) -> bool:
+        """The manifest describes these article files and the index files as they are now."""
+        return manifest is not None and manifest["files"] == files and manifest.get("index") == self._index_files()
+
+    def _write_manifest(self, folder: Any, files: dict[str, list[int]]) -> None:
+        index = IndexStore(self.project, self.warn, folder)._index_files()
+        tmp = folder / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps({"version": SCHEMA_VERSION, "files": files, "index": index}), encoding="utf-8")
+        os.replace(tmp, folder / MANIFEST)
+
     def _manifest(self) -> dict[str, Any] | None:
         try:
-            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+            data = loads((self.dir / MANIFEST).read_text(encoding="utf-8"), limit=0)
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
@@ -546,29 +606,36 @@ class IndexStore:
         """Open the index, updating or rebuilding it first when kb/ has changed."""
         files = self._scan()
         manifest = self._manifest()
-        if manifest is not None and manifest["files"] == files:
+        if self._current(manifest, files):
             try:
-                return whoosh_index.open_dir(str(self.dir))
+                return _opened(whoosh_index.open_dir(str(self.dir)))
             except Exception as exc:  # whoosh raises many kinds on a damaged index
                 self.warn(f"the search index was damaged ({type(exc).__name__}); rebuilding it")
                 manifest = None
         with self._locked():
             manifest = self._manifest()  # another process may have updated it while we waited
-            if manifest is not None and manifest["files"] == files:
+            if self._current(manifest, files):
                 try:
-                    return whoosh_index.open_dir(str(self.dir))
+                    return _opened(whoosh_index.open_dir(str(self.dir)))
                 except Exception:
                     manifest = None
-            if manifest is not None:
+            if manifest is not None and manifest.get("index") == self._index_files():
                 try:
-                    ix = whoosh_index.open_dir(str(self.dir))
+                    ix = _opened(whoosh_index.open_dir(str(self.dir)))
                     self._update(ix, manifest, files)
                     return ix
                 except Exception as exc:
                     self.warn(f"the search index was damaged ({type(exc).__name__}); rebuilding it")
+            elif manifest is not None:
+                self.warn("the search index's files were changed or removed outside kbgen; rebuilding it")
             elif (self.dir / MANIFEST).exists() or any(self.dir.glob("*.toc")):
                 self.warn("the search index is from another version of kbgen or was damaged; rebuilding it")
             return self._rebuild(files)
+
+    def rebuild(self) -> Any:
+        """Build the index anew (after a read found it damaged)."""
+        with self._locked():
+            return self._rebuild(self._scan())
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -609,7 +676,7 @@ class IndexStore:
             if _indexable(article):
                 writer.add_document(**_document(article))  # type: ignore[arg-type]
         writer.commit()
-        (tmp / MANIFEST).write_text(json.dumps({"version": SCHEMA_VERSION, "files": files}), encoding="utf-8")
+        self._write_manifest(tmp, files)
         old = self.dir.with_name(self.dir.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.dir.exists():
@@ -637,9 +704,7 @@ class IndexStore:
         except BaseException:
             writer.cancel()
             raise
-        tmp = self.dir / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps({"version": SCHEMA_VERSION, "files": files}), encoding="utf-8")
-        os.replace(tmp, self.dir / MANIFEST)
+        self._write_manifest(self.dir, files)
 
 
 

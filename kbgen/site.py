@@ -7,13 +7,13 @@ only hands these to mkdocs; another builder could use them as they are.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .articles import Article
+from .escape import html_attr, html_text, markdown_inline
 from .kb import Category, KnowledgeBase
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -95,25 +95,29 @@ class SiteModel:
     # --- generated Markdown ---------------------------------------------------------------
 
     def article_markdown(self, article: Article, template: str) -> str:
-        """The page source of an article: its body under its title, with the summary as description."""
-        meta = [f"template: {template}", "hide: [navigation]"]
+        """The page source of an article: its body under its title, with the summary as description.
+
+        The theme prints `title` and `description` from the page's meta without escaping (into
+        `<title>`, the header and `<meta content="...">`), so they are given as escaped HTML; the
+        heading is inert Markdown. Front matter never becomes markup."""
+        meta = [f"template: {template}", "hide: [navigation]", "title: " + _yaml_text(html_text(_one_line(article.title)))]
         if article.summary:
-            meta.append("description: " + _yaml_text(article.summary))
+            meta.append("description: " + _yaml_text(html_attr(article.summary)))
         return "---\n" + "\n".join(meta) + "\n---\n\n# " + _md_heading(article.title) + "\n\n" + article.body.strip() + "\n"
 
     def category_markdown(self, view: CategoryView, template: str) -> str:
         """A category page: title, description and every article with its summary."""
-        lines = ["---", f"template: {template}"]
+        lines = ["---", f"template: {template}", "title: " + _yaml_text(html_text(_one_line(view.title)))]
         if view.category.description:
-            lines.append("description: " + _yaml_text(view.category.description))
+            lines.append("description: " + _yaml_text(html_attr(view.category.description)))
         lines += ["---", "", "# " + _md_heading(view.title), ""]
         if view.category.description:
-            lines += [html.escape(view.category.description, quote=False), ""]
+            lines += [markdown_inline(view.category.description), ""]
         lines.append('<ul class="kbgen-article-list">')
         for article in view.articles:
             lines.append(
-                f'<li><a href="{article.slug}/">{html.escape(article.title)}</a>'
-                + (f"<p>{html.escape(article.summary)}</p>" if article.summary else "")
+                f'<li><a href="{article.slug}/">{html_text(article.title)}</a>'
+                + (f"<p>{html_text(article.summary)}</p>" if article.summary else "")
                 + "</li>"
             )
         lines += ["</ul>", ""]
@@ -126,16 +130,16 @@ class SiteModel:
             count = len(view.articles)
             cards.append(
                 f'<a class="kbgen-card" href="{base}{view.name}/">'
-                f"<strong>{html.escape(view.title)}</strong>"
-                + (f"<span>{html.escape(view.category.description)}</span>" if view.category.description else "")
+                f"<strong>{html_text(view.title)}</strong>"
+                + (f"<span>{html_text(view.category.description)}</span>" if view.category.description else "")
                 + f'<small>{count} article{"s" * (count != 1)}</small></a>'
             )
         return '<div class="kbgen-cards">\n' + "\n".join(cards) + "\n</div>"
 
     def articles_html(self, articles: list[Article], base: str) -> str:
         items = [
-            f'<li><a href="{base}{a.url_path}">{html.escape(a.title)}</a>'
-            + (f"<p>{html.escape(a.summary)}</p>" if a.summary else "")
+            f'<li><a href="{base}{a.url_path}">{html_text(a.title)}</a>'
+            + (f"<p>{html_text(a.summary)}</p>" if a.summary else "")
             + "</li>"
             for a in articles
         ]
@@ -202,6 +206,10 @@ def _yaml_text(value: str) -> str:
     return json.dumps(" ".join(value.split()), ensure_ascii=False)
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "Untitled"
+
+
 def _md_heading(title: str) -> str:
-    """A title safe to put after '# ' (no line breaks, no trailing #s eaten as closing marks)."""
-    return " ".join(title.split()).rstrip("#").strip() or "Untitled"
+    """A title as inert Markdown after '# ' (one line; '#' is escaped, so none is eaten as a closing mark)."""
+    return markdown_inline(_one_line(title))

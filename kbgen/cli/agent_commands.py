@@ -5,7 +5,6 @@ redaction patterns load inside the commands.
 """
 
 
-import json
 import os
 import shlex
 import sys
@@ -15,6 +14,7 @@ import typer
 
 from . import app
 from .output import JsonOption, fail, print_json, print_json_line
+from kbgen.jsonio import loads
 
 
 def _searcher():  # type: ignore[no-untyped-def]
@@ -85,15 +85,19 @@ def _ask_stream(searcher: Any, limit: int) -> None:
         text = line
         if line.startswith("{"):
             try:
-                record = json.loads(line)
+                record = loads(line)
                 text = record["question"]
                 question_id = record.get("id")
-                if not isinstance(text, str):
+                if not isinstance(text, str) or not isinstance(question_id, (str, int, type(None))) or isinstance(question_id, bool):
                     raise TypeError
                 text = _decodable(text)
                 question_id = _decodable(question_id) if isinstance(question_id, str) else question_id
-            except (ValueError, KeyError, TypeError):
-                typer.echo(f"line {number}: error: expected a question, or a JSON object with a text \"question\"", err=True)
+            except ValueError as exc:
+                typer.echo(f"line {number}: error: {exc}", err=True)
+                failed = True
+                continue
+            except (KeyError, TypeError):
+                typer.echo(f"line {number}: error: expected a question, or a JSON object with a text \"question\" (and a text or number \"id\")", err=True)
                 failed = True
                 continue
         if not text.strip():
@@ -152,7 +156,12 @@ def log_command(
     project = Project.find()
     default_agent = os.environ.get("KBGEN_AGENT") or os.environ.get("USER") or ""
     log = NoteLog(project.gaps_dir)
-    searcher = _searcher()
+    try:
+        searcher = _searcher()
+    except Exception as exc:  # a read-only, full or broken cache must never stop a note being stored
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        typer.echo(f"warning: could not match against the knowledge base ({reason}); the note is stored unmatched", err=True)
+        searcher = None
     categories = _categories(project)
     public_domains = [str(d) for d in project.options.get("public_email_domains") or []]
 
@@ -162,7 +171,11 @@ def log_command(
         note = make_note(record, public_domains=public_domains)
         if note.category and categories and note.category not in categories:
             raise NoteError(f"category '{note.category}' is not a folder of kb/ (known: {', '.join(sorted(categories))})", key="category")
-        result = searcher.ask(note.question, limit=3)
+        result = searcher.ask(note.question, limit=3) if searcher is not None else None
+        if result is None:
+            from kbgen.search import Answer
+
+            result = Answer(note.question, False, [])
         note.answered = result.answered
         note.matched = [{"slug": h.slug, "score": round(h.score, 4)} for h in result.hits]
         return note, result
@@ -208,24 +221,20 @@ def _log_stream(log: Any, build: Any, defaults: dict[str, Any]) -> None:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw, parse_constant=_no_constant)
+            record = loads(raw)
             if not isinstance(record, dict):
                 raise NoteError("a line must be a JSON object with at least \"question\"")
             for key, value in defaults.items():
                 if record.get(key) in (None, "", []):
                     record[key] = value
             note, result = build(record)
-        except json.JSONDecodeError as exc:
-            typer.echo(f"line {number}: error: not valid JSON ({exc.msg})", err=True)
-            failed = True
-            continue
-        except ValueError as exc:  # NaN or Infinity, which JSON does not have
-            typer.echo(f"line {number}: error: {exc}", err=True)
-            failed = True
-            continue
         except NoteError as exc:
             field = f" ({exc.key})" if exc.key else ""
             typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
+            failed = True
+            continue
+        except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
+            typer.echo(f"line {number}: error: {exc}", err=True)
             failed = True
             continue
         batch.append((number, note, result))
@@ -248,10 +257,6 @@ def _flush(log: Any, batch: list[tuple[int, Any, Any]]) -> None:
             "article": {"slug": best.slug, "title": best.title, "url": best.url, "audience": best.audience} if best else None,
             "redacted": note.redacted,
         })
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _categories(project: Any) -> set[str]:

@@ -95,6 +95,8 @@ def report_command(
     """
     from kbgen import report
 
+    if html_file is not None:
+        _check_html_file(html_file)
     project, kb, coverage, today = _coverage(since, category, as_of, json_output or markdown)
     if apply_findability:
         _apply_findability(project, coverage, json_output)
@@ -104,10 +106,6 @@ def report_command(
     if html_file is not None:
         from kbgen.files import atomic_write_text
 
-        if not str(html_file).strip() or html_file.is_dir():
-            fail(f"--html: '{html_file}' is a folder; give a file name, like report.html")
-        if html_file.parent.exists() and not html_file.parent.is_dir():
-            fail(f"--html: '{html_file.parent}' is a file, not a folder")
         try:
             atomic_write_text(html_file, report.to_html(data, top=top or 20))
         except OSError as exc:
@@ -121,6 +119,21 @@ def report_command(
         from rich.console import Console
 
         report.to_terminal(data, Console(), top=top or 10)
+
+
+def _check_html_file(html_file: Path) -> None:
+    """Stop before any work when --html names a folder or a file of the knowledge base or the site."""
+    from kbgen.errors import KbgenError
+    from kbgen.project import Project
+
+    if not str(html_file).strip() or html_file.is_dir():
+        fail(f"--html: '{html_file}' is a folder; give a file name, like report.html")
+    if html_file.parent.exists() and not html_file.parent.is_dir():
+        fail(f"--html: '{html_file.parent}' is a file, not a folder")
+    try:
+        Project.find().check_report_file(html_file)
+    except KbgenError as exc:
+        fail(f"--html: {exc}")
 
 
 def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:

@@ -38,9 +38,19 @@ def build_command(
     Example: kbgen build -d public/
     """
     import logging
+    import shutil
     import time
 
+    from kbgen.errors import KbgenError
+    from kbgen.files import recover_dir, staging_dir, swap_dir
+
     project = _checked_project()
+    target = (site_dir or project.site_dir).resolve()
+    try:
+        project.check_site_folder(target)
+    except KbgenError as exc:
+        fail(f"--site-dir: {exc}")
+    recover_dir(target)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -55,9 +65,10 @@ def build_command(
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    overrides: dict[str, object] = {"strict": strict}
-    target = (site_dir or project.root / "site").resolve()
-    overrides["site_dir"] = str(target)
+    # built beside the old site and swapped in only when whole: a kill, a full disk or a failed
+    # --strict build leaves the previous site as it was
+    staging = staging_dir(target)
+    overrides: dict[str, object] = {"strict": strict, "site_dir": str(staging)}
     started = time.monotonic()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -73,9 +84,14 @@ def build_command(
             finally:
                 config.plugins.on_shutdown()
     except MkDocsException as exc:
-        fail(f"the site could not be built: {exc}")
+        shutil.rmtree(staging, ignore_errors=True)
+        fail(f"the site could not be built: {exc}; the previous site is left as it was")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     finally:
         logger.removeHandler(handler)
+    swap_dir(staging, target)
     from kbgen.search import Searcher
 
     Searcher.open(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True)).close()

@@ -27,6 +27,8 @@ from mkdocs.utils import get_relative_url
 
 from kbgen.articles import Article
 from kbgen.check import check
+from kbgen.errors import KbgenError
+from kbgen.escape import html_text
 from kbgen.project import Project
 from kbgen.site import SiteModel
 
@@ -60,7 +62,13 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             site_url=config.site_url or "",
             site_name=config.site_name or "",
             options={k: self.config[k] for k in ("kb_dir", "gaps_dir", "cache_dir")},
+            site_folder=config.site_dir,
+            docs_folder=config.docs_dir,
         )
+        try:
+            self.project.check_site_folder(Path(config.site_dir))
+        except KbgenError as exc:
+            raise PluginError(f"site_dir: {exc}") from None
         result = check(self.project)
         for warning in result.warnings:
             log.info(f"kbgen: {warning}")
@@ -91,7 +99,8 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         docs = Path(config.docs_dir)
         if (docs / "index.md").exists():
             nav.append({"Home": "index.md"})
-        nav += [{view.title: f"{view.name}/index.md"} for view in self.site.categories]
+        # the theme prints navigation titles as they are: a category's title is escaped here
+        nav += [{html_text(view.title): f"{view.name}/index.md"} for view in self.site.categories]
         for extra in sorted(docs.glob("*.md")):
             if extra.name != "index.md":
                 nav.append(extra.name)

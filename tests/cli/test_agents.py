@@ -228,16 +228,14 @@ def test_ask_stream_numbers_its_lines_and_reads_a_byte_order_mark(demo: Path) ->
     assert rows[0]["results"][0]["slug"] == "reset-password"
 
 
-@pytest.mark.parametrize("broken", ["gaps is a file", "a shard is a folder", "the cache is a file"])
+@pytest.mark.parametrize("broken", ["gaps is a file", "a shard is a folder"])
 def test_broken_folders_are_one_line_errors(demo: Path, broken: str) -> None:
     if broken == "gaps is a file":
         (demo / "gaps").write_text("")
-    elif broken == "a shard is a folder":
+    else:
         (demo / "gaps" / "2026-11.jsonl").mkdir(parents=True)
         for month in range(1, 13):
             (demo / "gaps" / f"2026-{month:02d}.jsonl").mkdir(exist_ok=True)
-    else:
-        (demo / ".kbgen-cache").write_text("")
     assert_clean_failure(run_kbgen("log", "a question about folders", "--answer", "x", cwd=demo))
 
 
