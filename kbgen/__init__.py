@@ -26,7 +26,8 @@ _EXPORTS = {
     "Project": "project",
     "Note": "notes",
     "NoteLog": "notes",
-    "Searcher": "search",
+    "Engine": "engine",
+    "open_engine": "engine",
     "Coverage": "gaps",
     "Gap": "gaps",
     "analyze": "gaps",
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .gaps import Coverage, Gap, analyze
     from .notes import Note, NoteLog
     from .project import Project
-    from .search import Searcher
+    from .engine import Engine, open_engine
 
 
 def __getattr__(name: str) -> Any:

@@ -31,19 +31,19 @@ from .articles import (
 )
 from .errors import KbgenError
 from .files import atomic_write_bytes, atomic_write_text
-from .gaps import CATEGORY_GUESS_SCORE, drafted_field, phrasing_key
+from .escape import markdown_inline
+from .gaps import drafted_field
 from .notes import Note, NoteLog
-from .words import FUNCTION_WORDS
+from .text import FUNCTION_WORDS, distinct, phrasing_key
 
 if TYPE_CHECKING:
     from .articles import Article
+    from .engine import Engine
     from .gaps import Coverage, Gap
     from .kb import KnowledgeBase
 
 MAX_QUESTIONS = 12
-DRAFT_MATCH = 0.6  # cosine between a gap's phrasings and a draft's title and questions to reuse it
 MAX_ANSWERS = 6
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")  # what Python-Markdown (mkdocs) unescapes
 _URL_RE = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
 
 
@@ -75,14 +75,6 @@ class DraftResult:
 def _break_urls(text: str) -> str:
     """A zero-width space inside each URL's scheme or www., so no renderer turns it into a link."""
     return _URL_RE.sub(lambda m: m.group(0).replace(":", "\u200b:").replace("www.", "www\u200b."), text)
-
-
-def inert(text: str) -> str:
-    """TEXT as Markdown that renders as the same words and nothing else: no tags, links or markup."""
-    text = " ".join(text.split())
-    text = _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
-    # a bare URL would be auto-linked by some renderers: break the scheme so it stays text
-    return _break_urls(text)
 
 
 def plain(text: str, limit: int = 0) -> str:
@@ -130,9 +122,7 @@ def render_body(gap_id: str, notes: list[Note], lead: str = "", newest: bool = T
 
     NEWEST=False is the layout kbgen wrote before 2026-11-23 (the first answers, not the
     newest), so drafts written then are still recognised as untouched and keep growing."""
-    from .gaps import _distinct
-
-    answers = _distinct(n.answer for n in notes if n.answer)
+    answers = distinct(n.answer for n in notes if n.answer)
     if lead and lead in answers:
         answers.remove(lead)
         answers.insert(0, lead)
@@ -143,7 +133,7 @@ def render_body(gap_id: str, notes: list[Note], lead: str = "", newest: bool = T
         "",
     ]
     if answers:
-        lines += ["## Answer", "", inert(answers[0]), ""]
+        lines += ["## Answer", "", markdown_inline(answers[0]), ""]
     if len(answers) > 1:
         others = answers[1:]
         lines += ["## What agents also told customers", ""]
@@ -151,7 +141,7 @@ def render_body(gap_id: str, notes: list[Note], lead: str = "", newest: bool = T
             others = others[:MAX_ANSWERS]
         elif len(others) > MAX_ANSWERS:  # the newest are kept: what agents say now is what changed
             lines.append(f"- ({len(others) - MAX_ANSWERS} earlier answers are in the source notes.)")
-        lines += [f"- {inert(a)}" for a in others[-MAX_ANSWERS:]]
+        lines += [f"- {markdown_inline(a)}" for a in others[-MAX_ANSWERS:]]
         lines.append("")
     if not answers:
         lines += ["No agent recorded an answer yet. Write one here.", ""]
@@ -172,8 +162,8 @@ def _category_for(gap: Gap, kb: KnowledgeBase, coverage: Coverage) -> str:
         return gap.category
     for note in gap.notes:
         match = coverage.matches.get(note.id)
-        if match and match.score >= CATEGORY_GUESS_SCORE and match.category in kb.categories:
-            return match.category
+        if match and match.near and match.best and match.best.category in kb.categories:
+            return match.best.category
     ordered = kb.ordered_categories()
     if not ordered:
         raise KbgenError("kb/ has no category folder to put drafts in; create one first (kbgen init makes one)")
@@ -183,6 +173,7 @@ def _category_for(gap: Gap, kb: KnowledgeBase, coverage: Coverage) -> str:
 def write_drafts(
     kb: KnowledgeBase,
     coverage: Coverage,
+    engine: Engine,
     notes_by_id: dict[str, Note],
     min_size: int = 3,
     top: int | None = None,
@@ -226,7 +217,7 @@ def write_drafts(
         return path if 2 * count >= len(gap.notes) + len(gap.drafted) else ""
 
     targets = {g.id: drafted_into(g) for g in chosen}
-    similar = _similar_drafts(kb, [g for g in chosen if not targets[g.id]])
+    similar = _similar_drafts(kb, [g for g in chosen if not targets[g.id]], engine)
     chosen = [g for g in chosen if targets[g.id] or g.id in similar or g.size >= min_size][:top]
     try:
         for gap in chosen:
@@ -261,31 +252,16 @@ def _reload(article: Article) -> Article:
     return parsed
 
 
-def _similar_drafts(kb: KnowledgeBase, gaps: list[Gap]) -> dict[str, Article]:
-    """Drafts an editor already started on a gap's topic (title and questions close to its
-    phrasings), by gap id: the gap's notes go to that draft instead of a new one."""
-    import numpy as np
-
-    from . import cluster
-    from .search import stem_words
-
+def _similar_drafts(kb: KnowledgeBase, gaps: list[Gap], engine: Engine) -> dict[str, Article]:
+    """Drafts an editor already started on a gap's topic (title and questions asking what its
+    phrasings ask), by gap id: the gap's notes go to that draft instead of a new one."""
     drafts = [a for a in kb.articles if a.status == "draft"]
-    if not drafts or not gaps:
-        return {}
-    texts = [" ".join([a.title, *a.questions]) for a in drafts]
-    spans = []
-    for gap in gaps:
-        spans.append((len(texts), len(texts) + len(gap.phrasings)))
-        texts += gap.phrasings
-    settings = cluster.Settings(lsa_from=len(texts) + 1)  # raw TF-IDF: a handful of drafts is no corpus
-    vectors = cluster.features(texts, stem_words, settings)
+    groups = [[draft.title, *draft.questions] for draft in drafts]
     found: dict[str, Article] = {}
-    for gap, (start, stop) in zip(gaps, spans):
-        centre = vectors[start:stop].mean(axis=0)
-        sims = vectors[: len(drafts)] @ (centre / max(float(np.linalg.norm(centre)), 1e-12))
-        best = int(np.argmax(sims))
-        if sims[best] >= DRAFT_MATCH:
-            found[gap.id] = drafts[best]
+    for gap in gaps if drafts else []:
+        index = engine.same_topic(groups, gap.phrasings)
+        if index is not None:
+            found[gap.id] = drafts[index]
     return found
 
 

@@ -13,7 +13,8 @@ import re
 from datetime import date
 from typing import Any
 
-from .gaps import Coverage, kpis, stale_articles, waiting_drafts
+from .gaps import Coverage
+from .kpis import kpis, stale_articles, waiting_drafts
 from .kb import KnowledgeBase
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kbgen import cluster
-from kbgen.search import stem_words
+from kbgen.engine.lexical import stem_words
 
 TOPICS = {
     "euro": ["can I pay my invoice in euros", "invoice in euros please", "pay invoices in euros not dollars", "do you bill in euros"],

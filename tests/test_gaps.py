@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from kbgen.gaps import Gap, _carry_ids, _distinct, gap_id, iso_week, median_days_to_article, rank_score, weeks_between
+from kbgen.gaps import Gap, _carry_ids, gap_id, rank_score
+from kbgen.kpis import iso_week, median_days_to_article, weeks_between
+from kbgen.text import distinct
 from kbgen.notes import Note
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
@@ -38,7 +40,7 @@ def test_median_days_from_first_note_to_the_article_that_resolved_it() -> None:
 
 
 def test_phrasings_are_deduplicated_ignoring_case_space_and_end_punctuation() -> None:
-    assert _distinct(["Dark mode?", "dark  mode", "DARK MODE!!", "dark mode please", ""]) == ["Dark mode?", "dark mode please"]
+    assert distinct(["Dark mode?", "dark  mode", "DARK MODE!!", "dark mode please", ""]) == ["Dark mode?", "dark mode please"]
 
 
 def test_weeks_and_ids() -> None:

@@ -1,37 +1,43 @@
 """Commands agents and their bots run many times a day: `kbgen ask` and `kbgen log`.
 
-Start-up matters here: only typer is imported at module level; the search engine and the
-redaction patterns load inside the commands.
+Start-up matters here: only typer is imported at module level; the engine and the redaction
+patterns load inside the commands.
 """
 
 
 import os
 import shlex
-import sys
 from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app
-from .output import JsonOption, fail, print_json, print_json_line
 from kbgen.jsonio import loads
 
+from . import app
+from .output import JsonOption, fail, print_json, print_json_line
 
-def _searcher():  # type: ignore[no-untyped-def]
+
+def _warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def _engine(project: Any = None):  # type: ignore[no-untyped-def]
+    from kbgen.engine import open_engine
     from kbgen.project import Project
-    from kbgen.search import Searcher
 
-    return Searcher.open(Project.find(), on_warning=lambda message: typer.echo(f"warning: {message}", err=True))
+    return open_engine(project or Project.find(), on_warning=_warn)
 
 
 def _hit_lines(hits: list[Any], start: int = 1) -> list[str]:
+    from kbgen.escape import terminal
+
     lines = []
     for number, hit in enumerate(hits, start):
-        internal = "  [internal: do not send this link to customers]" if hit.audience == "internal" else ""
-        lines.append(f"{number}. {hit.title}  (score {hit.score:.2f}){internal}")
-        lines.append(f"   {hit.url}")
+        internal = "  [internal: for agents only, do not send to customers]" if hit.audience == "internal" else ""
+        lines.append(f"{number}. {terminal(hit.title)}  (score {hit.score:.2f}){internal}")
+        lines.append(f"   {terminal(hit.url or hit.path)}")
         if hit.snippet:
-            lines.append(f"   {hit.snippet}")
+            lines.append(f"   {terminal(hit.snippet)}")
     return lines
 
 
@@ -48,14 +54,15 @@ def ask_command(
 
     Example: kbgen ask "how do I get a refund?" --limit 3
     """
-    searcher = _searcher()
+    if question != "-":
+        question = _decodable(question)
+        if not question.strip():
+            raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+    engine = _engine()
     if question == "-":
-        _ask_stream(searcher, limit)
+        _ask_stream(engine, limit)
         return
-    question = _decodable(question)
-    if not question.strip():
-        raise typer.BadParameter("the question is empty", param_hint="QUESTION")
-    answer = searcher.ask(question, limit=limit)
+    answer = engine.ask(question, limit=limit)
     if json_output:
         print_json(answer.to_dict())
         return
@@ -68,55 +75,70 @@ def ask_command(
             typer.echo("\n".join(_hit_lines(others, 2)))
         return
     typer.echo("Not answered by the knowledge base yet.")
-    if answer.hits:
+    if not answer.topical:
+        typer.echo("\nThe question names no topic (only words like \"how do I\" or the product's name); "
+                   "ask it in the customer's words about what they need.")
+    elif answer.hits:
         typer.echo("\nClosest articles (below the answered threshold):")
         typer.echo("\n".join(_hit_lines(answer.hits)))
     typer.echo("\nLog it, with the answer you gave, so it can become an article:")
-    typer.echo(f"  kbgen log {shlex.quote(question)} --answer \"...\"")
+    typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
 
-def _ask_stream(searcher: Any, limit: int) -> None:
+def _shell_quote(text: str) -> str:
+    """TEXT as one shell word that is also safe to print: terminal controls shown as U+FFFD."""
+    from kbgen.escape import terminal
+
+    return shlex.quote(terminal(text))
+
+
+def _ask_stream(engine: Any, limit: int) -> None:
+    from .lines import batches
+
     failed = False
-    for number, raw in _stdin_lines():
-        line = _decodable(raw).strip()
-        if not line:
-            continue
-        question_id: Any = None
-        text = line
-        if line.startswith("{"):
-            try:
-                record = loads(line)
-                text = record["question"]
-                question_id = record.get("id")
-                if not isinstance(text, str) or not isinstance(question_id, (str, int, type(None))) or isinstance(question_id, bool):
-                    raise TypeError
-                text = _decodable(text)
-                question_id = _decodable(question_id) if isinstance(question_id, str) else question_id
-            except ValueError as exc:
-                typer.echo(f"line {number}: error: {exc}", err=True)
+    for batch in batches():
+        questions: list[tuple[int, Any, str]] = []
+        for number, raw in batch:
+            if raw is None:
+                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
                 failed = True
                 continue
-            except (KeyError, TypeError):
-                typer.echo(f"line {number}: error: expected a question, or a JSON object with a text \"question\" (and a text or number \"id\")", err=True)
+            parsed = _question_line(number, raw)
+            if parsed is None:
+                continue
+            if isinstance(parsed, str):
+                typer.echo(parsed, err=True)
                 failed = True
                 continue
-        if not text.strip():
-            typer.echo(f"line {number}: error: the question is empty", err=True)
-            failed = True
-            continue
-        result = searcher.ask(text, limit=limit).to_dict()
-        print_json_line({"id": question_id, "line": number, **result})
+            questions.append((number, *parsed))
+        answers = engine.ask_many([text for _, _, text in questions], limit=limit, snippets=True) if questions else []
+        for (number, question_id, _), answer in zip(questions, answers):
+            print_json_line({"id": question_id, "line": number, **answer.to_dict()})
     if failed:
         raise typer.Exit(1)
 
 
-def _stdin_lines() -> Any:
-    """(line number, text) for each line of stdin, read as bytes: a byte-order mark is dropped, and
-    bytes that are not UTF-8 are kept as lone surrogates (so one bad line never stops a batch)."""
-    for number, raw in enumerate(sys.stdin.buffer, 1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        yield number, raw.decode("utf-8", "surrogateescape")
+def _question_line(number: int, raw: str) -> Any:
+    """(id, question) from one line of `ask -`; None for a blank line; an error message otherwise."""
+    line = _decodable(raw).strip()
+    if not line:
+        return None
+    if not line.startswith("{"):
+        return None, line
+    try:
+        record = loads(line)
+        text = record["question"]
+        question_id = record.get("id")
+        if not isinstance(text, str) or not isinstance(question_id, (str, int, type(None))) or isinstance(question_id, bool):
+            raise TypeError
+    except ValueError as exc:
+        return f"line {number}: error: {exc}"
+    except (KeyError, TypeError):
+        return f"line {number}: error: expected a question, or a JSON object with a text \"question\" (and a text or number \"id\")"
+    text = _decodable(text)
+    if not text.strip():
+        return f"line {number}: error: the question is empty"
+    return (_decodable(question_id) if isinstance(question_id, str) else question_id), text
 
 
 def _decodable(text: str) -> str:
@@ -153,48 +175,37 @@ def log_command(
     from kbgen.notes import NoteError, NoteLog, make_note
     from kbgen.project import Project
 
+    if question == "-" and note_id:
+        raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
     project = Project.find()
     default_agent = os.environ.get("KBGEN_AGENT") or os.environ.get("USER") or ""
     log = NoteLog(project.gaps_dir)
-    try:
-        searcher = _searcher()
-    except Exception as exc:  # a read-only, full or broken cache must never stop a note being stored
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-        typer.echo(f"warning: could not match against the knowledge base ({reason}); the note is stored unmatched", err=True)
-        searcher = None
     categories = _categories(project)
     public_domains = [str(d) for d in project.options.get("public_email_domains") or []]
 
     def build(record: dict[str, Any]) -> Any:
+        """A validated, redacted note from one record; NoteError names the field at fault."""
         if not record.get("agent"):
             record["agent"] = default_agent
         note = make_note(record, public_domains=public_domains)
         if note.category and categories and note.category not in categories:
             raise NoteError(f"category '{note.category}' is not a folder of kb/ (known: {', '.join(sorted(categories))})", key="category")
-        result = searcher.ask(note.question, limit=3) if searcher is not None else None
-        if result is None:
-            from kbgen.search import Answer
-
-            result = Answer(note.question, False, [])
-        note.answered = result.answered
-        note.matched = [{"slug": h.slug, "score": round(h.score, 4)} for h in result.hits]
-        return note, result
+        return note
 
     if question == "-":
-        if note_id:
-            raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
         # the other options are defaults for every line that does not give its own
         given = {"answer": answer, "agent": agent, "channel": channel if channel != "other" else "",
                  "ticket": ticket, "tags": tag or [], "category": category}
-        _log_stream(log, build, {key: value for key, value in given.items() if value})
+        _log_stream(log, _Matcher(project), build, {key: value for key, value in given.items() if value})
         return
     record = {"question": question, "answer": answer, "agent": agent or default_agent, "channel": channel,
               "ticket": ticket, "tags": tag or [], "category": category, "id": note_id}
     try:
-        note, result = build(record)
+        note = build(record)
     except NoteError as exc:
         where = ("QUESTION" if exc.key == "question" else f"--{exc.key}") if exc.key else ""
         fail(f"{where}: {exc.message}" if where else exc.message)
+    (result,) = _Matcher(project).match([note])
     (stored,) = log.append([note])
     if json_output:
         kept = stored.note if stored.stored else (log.find(note.id) or stored.note)  # what the log holds
@@ -204,59 +215,95 @@ def log_command(
         typer.echo(f"Logged note {note.id}" + (f" (redacted: {', '.join(note.redacted)})" if note.redacted else ""))
     else:
         typer.echo(f"Note {note.id} was already logged; nothing new was stored.")
-    if result.answered:
-        best = result.hits[0]
-        if best.audience == "internal":
-            typer.echo(f"An internal article covers this (for agents: do not send the link to customers):\n  {best.title}\n  {best.url}")
-        else:
-            typer.echo(f"An article already answers this; you can send it now:\n  {best.title}\n  {best.url}")
+    best = result.best if result.answered else None
+    if best is not None and best.audience == "internal":
+        typer.echo("An internal article covers this (for agents only: do not send it to customers):\n"
+                   f"  {_terminal(best.title)}\n  {_terminal(best.path)}")
+    elif best is not None:
+        typer.echo(f"An article already answers this; you can send it now:\n  {_terminal(best.title)}\n  {_terminal(best.url)}")
 
 
-def _log_stream(log: Any, build: Any, defaults: dict[str, Any]) -> None:
+def _terminal(text: str) -> str:
+    from kbgen.escape import terminal
+
+    return terminal(text)
+
+
+class _Matcher:
+    """What the engine says of notes as they are logged; never in the way of storing them.
+
+    A read-only, full or broken cache, or an engine that cannot start, must not refuse a note:
+    the note is stored unmatched, with a warning."""
+
+    def __init__(self, project: Any):
+        self.project = project
+        self.engine: Any = None
+        self.failed = False
+
+    def match(self, notes: list[Any]) -> list[Any]:
+        from kbgen.engine import Answer
+
+        answers = [Answer(note.question, False, []) for note in notes]
+        if not self.failed and notes:
+            try:
+                if self.engine is None:
+                    self.engine = _engine(self.project)
+                answers = self.engine.ask_many([note.question for note in notes], limit=3, snippets=False)
+                self.engine.remember([note.question for note in notes])
+            except Exception as exc:  # the note log is what must never be refused
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+                _warn(f"could not match against the knowledge base ({reason}); notes are stored unmatched")
+                self.failed = True
+        for note, result in zip(notes, answers):
+            note.answered = result.answered
+            note.matched = [{"slug": h.slug, "score": round(h.score, 4)} for h in result.hits]
+        return answers
+
+
+def _log_stream(log: Any, matcher: _Matcher, build: Any, defaults: dict[str, Any]) -> None:
     from kbgen.notes import NoteError
 
+    from .lines import batches
+
     failed = False
-    batch: list[tuple[int, Any, Any]] = []
-    for number, raw in _stdin_lines():
-        if not raw.strip():
+    for batch in batches():
+        notes: list[tuple[int, Any]] = []
+        for number, raw in batch:
+            if raw is None:
+                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
+                failed = True
+                continue
+            if not raw.strip():
+                continue
+            try:
+                record = loads(raw)
+                if not isinstance(record, dict):
+                    raise NoteError("a line must be a JSON object with at least \"question\"")
+                for key, value in defaults.items():
+                    if record.get(key) in (None, "", []):
+                        record[key] = value
+                notes.append((number, build(record)))
+            except NoteError as exc:
+                field = f" ({exc.key})" if exc.key else ""
+                typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
+                failed = True
+            except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
+                typer.echo(f"line {number}: error: {exc}", err=True)
+                failed = True
+        if not notes:
             continue
-        try:
-            record = loads(raw)
-            if not isinstance(record, dict):
-                raise NoteError("a line must be a JSON object with at least \"question\"")
-            for key, value in defaults.items():
-                if record.get(key) in (None, "", []):
-                    record[key] = value
-            note, result = build(record)
-        except NoteError as exc:
-            field = f" ({exc.key})" if exc.key else ""
-            typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
-            failed = True
-            continue
-        except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
-            typer.echo(f"line {number}: error: {exc}", err=True)
-            failed = True
-            continue
-        batch.append((number, note, result))
-        if len(batch) >= 500:
-            _flush(log, batch)
-            batch = []
-    _flush(log, batch)
+        results = matcher.match([note for _, note in notes])
+        stored = log.append([note for _, note in notes])
+        for (number, note), result, outcome in zip(notes, results, stored):
+            best = result.best if result.answered else None
+            print_json_line({
+                "line": number, "id": note.id, "stored": outcome.stored, "answered": result.answered,
+                "article": {"slug": best.slug, "title": best.title, "url": best.url, "path": best.path,
+                            "audience": best.audience} if best else None,
+                "redacted": note.redacted,
+            })
     if failed:
         raise typer.Exit(1)
-
-
-def _flush(log: Any, batch: list[tuple[int, Any, Any]]) -> None:
-    if not batch:
-        return
-    stored = log.append([note for _, note, _ in batch])
-    for (number, note, result), outcome in zip(batch, stored):
-        best = result.hits[0] if result.answered else None
-        print_json_line({
-            "line": number, "id": note.id, "stored": outcome.stored, "answered": result.answered,
-            "article": {"slug": best.slug, "title": best.title, "url": best.url, "audience": best.audience} if best else None,
-            "redacted": note.redacted,
-        })
 
 
 def _categories(project: Any) -> set[str]:

@@ -92,9 +92,17 @@ def build_command(
     finally:
         logger.removeHandler(handler)
     swap_dir(staging, target)
-    from kbgen.search import Searcher
+    from kbgen.engine import open_engine
 
-    Searcher.open(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True)).close()
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done, total=total)
+
+        open_engine(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True), progress=step).close()
     typer.echo(f"Built the help site in {target} and refreshed the search index ({time.monotonic() - started:.1f} s)", err=True)
 
 

@@ -47,7 +47,8 @@ def test_ask_json(demo: Path) -> None:
     assert data["answered"] is True and len(data["results"]) == 2
     best = data["results"][0]
     assert best["slug"] == "reset-password" and best["url"].endswith("/account-and-sign-in/reset-password/")
-    assert set(best) == {"slug", "title", "category", "url", "score", "snippet", "audience"}
+    assert set(best) == {"slug", "title", "category", "url", "path", "score", "snippet", "audience"}
+    assert best["path"] == "kb/account-and-sign-in/reset-password.md"
     assert best["snippet"]
 
 
@@ -62,14 +63,18 @@ def test_internal_articles_are_marked(demo: Path) -> None:
     data = json.loads(run_kbgen("ask", "how do agents escalate a P1 ticket to on-call engineering", "--json", cwd=demo).stdout)
     best = data["results"][0]
     assert best["slug"] == "escalation-playbook" and best["audience"] == "internal"
+    assert best["url"] == "" and best["path"].startswith("kb/") and best["path"].endswith("/escalation-playbook.md")
     text = run_kbgen("ask", "how do agents escalate a P1 ticket to on-call engineering", cwd=demo).stdout
-    assert "[internal: do not send this link to customers]" in text
+    assert "[internal: for agents only, do not send to customers]" in text
+    assert best["path"] in text and "/escalation-playbook/" not in text  # never a public URL that 404s
 
 
 @pytest.mark.parametrize("question", ["how do I", "I have a question", "the the the", "can I", "COS", "hello"])
 def test_questions_that_name_no_topic_are_never_answered(demo: Path, question: str) -> None:
     data = json.loads(run_kbgen("ask", question, "--json", cwd=demo).stdout)
-    assert data["answered"] is False, data["results"][:1]
+    assert data["answered"] is False and data["results"] == [], data["results"][:1]  # no score that reads like a match
+    text = run_kbgen("ask", question, cwd=demo).stdout
+    assert "names no topic" in text
 
 
 def test_a_topic_among_filler_words_is_still_answered(demo: Path) -> None:

@@ -1,4 +1,4 @@
-"""The search module: our term-at-a-time scores equal whoosh's BM25F, and the index stays current."""
+"""The lexical signal: our term-at-a-time scores equal whoosh's BM25F, and the index stays current."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kbgen.project import Project
-from kbgen.search import Searcher
+from kbgen.engine.lexical import LexicalEngine, LexicalIndex
 from tests.conftest import ROOT
 
 
@@ -24,13 +24,13 @@ def demo(tmp_path: Path) -> Project:
 def test_scores_equal_whoosh_bm25f(demo: Project, question: str) -> None:
     from whoosh import query
 
-    searcher = Searcher.open(demo)
+    searcher = LexicalIndex.open(demo)
     # edit and delete articles so the index has several segments and deleted documents
     (demo.kb_dir / "billing" / "charged-twice-refunds.md").write_text(
         (demo.kb_dir / "billing" / "charged-twice-refunds.md").read_text().replace("charged twice??", "billed two times")
     )
     (demo.kb_dir / "troubleshooting" / "slow-uploads.md").unlink()
-    searcher = Searcher.open(demo)
+    searcher = LexicalIndex.open(demo)
     parts, _ = searcher._query(question)
     ours = searcher.terms.top(parts, 10)
     whoosh_query = query.Or([query.Term(field, term, boost=boost) for field, term, boost in parts])
@@ -51,7 +51,7 @@ ANALYZER_SAMPLES = [
 
 @pytest.mark.parametrize("text", ANALYZER_SAMPLES)
 def test_fast_analyzers_give_exactly_the_terms_whoosh_indexes(text: str) -> None:
-    from kbgen.search import _analyzers, char_ngrams, stem_words
+    from kbgen.engine.lexical import _analyzers, char_ngrams, stem_words
 
     words, ngrams = _analyzers()
     assert stem_words(text) == [t.text for t in words(text, mode="query")]
@@ -60,7 +60,7 @@ def test_fast_analyzers_give_exactly_the_terms_whoosh_indexes(text: str) -> None
 
 
 def test_fast_analyzers_agree_with_whoosh_on_every_demo_article() -> None:
-    from kbgen.search import _analyzers, char_ngrams, stem_words
+    from kbgen.engine.lexical import _analyzers, char_ngrams, stem_words
 
     words, ngrams = _analyzers()
     for path in sorted((ROOT / "kb").rglob("*.md")):
@@ -73,18 +73,17 @@ def test_matching_many_questions_at_once_equals_one_at_a_time(demo: Project) -> 
     from kbgen.notes import NoteLog
 
     questions = [n.question for n in NoteLog(ROOT / "gaps").read()][:150] + ["", "zzzz qqqq", "?!"]
-    searcher = Searcher.open(demo)
-    together = searcher.best_many(questions, chunk=64)
-    for question, (hit, answered) in zip(questions, together):
-        single, single_answered = searcher.best(question)
-        assert (hit is None) == (single is None), question
-        if hit is not None:
-            assert (hit.slug, answered) == (single.slug, single_answered), question
-            assert hit.score == pytest.approx(single.score, abs=1e-9)
+    engine = LexicalEngine(demo, LexicalIndex.open(demo))
+    together = engine.ask_many(questions, limit=3)
+    for question, many in zip(questions, together):
+        single = engine.ask(question, limit=3)
+        assert many.answered == single.answered and many.topical == single.topical, question
+        assert [h.slug for h in many.hits] == [h.slug for h in single.hits], question
+        assert [h.score for h in many.hits] == pytest.approx([h.score for h in single.hits], abs=1e-9)
 
 
 def test_preloaded_frequencies_equal_looked_up_ones(demo: Project) -> None:
-    searcher = Searcher.open(demo)
+    searcher = LexicalIndex.open(demo)
     terms = ["refund", "charg", "password", "zzzz", " re", "und ", "é"]
     looked_up = {(f, t): searcher.terms.reader.doc_frequency(f, t) for f in ("questions", "ngrams", "body") for t in terms}
     searcher.terms.preload(["questions", "ngrams", "body"])

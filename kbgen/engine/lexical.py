@@ -1,18 +1,22 @@
-"""The search index behind `kbgen ask` and `kbgen log`: the only module that imports whoosh.
+"""The lexical signal, and the engine made of it alone: the only module that imports whoosh.
 
 One whoosh index in the git-ignored cache folder, built from published articles (public and
-internal), brought up to date incrementally: each `Searcher.open` compares the files under kb/
-with a manifest and re-indexes only what changed. A corrupt or stale index is rebuilt with a
-warning. Swapping the engine means rewriting this module and nothing else.
+internal), brought up to date incrementally: each `LexicalIndex.open` compares the files under
+kb/ with a manifest and re-indexes only what changed. A damaged or stale index is rebuilt with a
+warning.
 
 Ranking: BM25F over the customers' phrasings and the title (stemmed), a character n-gram field
 over the same text for typos and word variants, and the body at a low weight. The score is
 divided by the query's self-score (what a document made of exactly the query would get), so
-the "answered" threshold means the same thing for short and long questions.
+scores mean the same thing for short and long questions.
+
+`LexicalEngine` answers and groups with this signal alone; `kbgen.engine.semantic` fuses it
+with a sentence encoder's.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import os
@@ -20,22 +24,25 @@ import re
 import shutil
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .jsonio import loads
-from .project import Project
+from ..jsonio import loads
+from ..project import Project
+from . import Answer, Progress
+from .catalog import Entry, Stamps, indexable, read, scan
 
 if TYPE_CHECKING:
-    from .articles import Article
+    import numpy as np
 
-SCHEMA_VERSION = 2  # 2: the manifest records the index files, so a damaged one is noticed
+    from ..articles import Article
+
+SCHEMA_VERSION = 3  # 2: the manifest records the index files; 3: internal hits carry their path
 INDEX_DIR = "search"
 MANIFEST = "manifest.json"
 
-# Ranking settings, chosen on CLINC150 train/validation (benchmarks/lookup_quality.py).
+# Ranking settings, chosen on CLINC150 train/validation (benchmarks/lookup_quality.py --engine lexical).
 SETTINGS: dict[str, float] = {
     "questions_boost": 1.0,
     "title_boost": 1.0,
@@ -50,35 +57,6 @@ SETTINGS: dict[str, float] = {
     "threshold": 0.70,  # normalized score at or above which a question counts as answered: 92% of
     # correct top-1 answers on CLINC150 train (beyond the phrasings used) + val are above it
 }
-SNIPPET_CHARS = 240
-
-
-@dataclass
-class Hit:
-    """One article that may answer a question."""
-
-    slug: str
-    title: str
-    category: str
-    url: str
-    score: float
-    snippet: str
-    audience: str
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["score"] = round(self.score, 4)
-        return data
-
-
-@dataclass
-class Answer:
-    question: str
-    answered: bool
-    hits: list[Hit]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "answered": self.answered, "results": [h.to_dict() for h in self.hits]}
 
 
 def _import_whoosh() -> None:
@@ -157,18 +135,11 @@ def _schema() -> Any:
     )
 
 
-def _passages(body: str) -> list[str]:
-    """Plain-text paragraphs of a body, for snippets when an article has no summary."""
-    text = re.sub(r"```.*?```", " ", body, flags=re.S)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[#>*_`|]+", " ", text)
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.split()) >= 4][:40]
-
-
-def _document(article: Article) -> dict[str, Any]:
+def _document(rel: str, article: Article) -> dict[str, Any]:
     phrasings = "\n".join(article.questions)
+    entry = Entry.of(rel, article)
     return {
-        "path": article.src_uri,
+        "path": rel,
         "slug": article.slug,
         "category": article.category,
         "audience": article.audience,
@@ -176,18 +147,13 @@ def _document(article: Article) -> dict[str, Any]:
         "questions": phrasings,
         "ngrams": article.title + "\n" + phrasings,
         "body": article.body,
-        "summary": article.summary,
-        "passages": [] if article.summary else _passages(article.body),
+        "summary": entry.summary,
+        "passages": entry.passages,
     }
 
 
-def _indexable(article: Article | None) -> bool:
-    """Published articles, public or internal: internal hits are marked for agents."""
-    return article is not None and article.status == "published" and bool(article.title)
-
-
-class Searcher:
-    """An open, up-to-date index and the settings to rank with."""
+class LexicalIndex:
+    """An open, up-to-date index and the settings to score with: the lexical signal."""
 
     def __init__(self, project: Project, index: Any, settings: dict[str, float] | None = None,
                  store: IndexStore | None = None):
@@ -197,19 +163,16 @@ class Searcher:
         self.store = store
         self.terms = TermScores(index.reader(), self.settings["B"], self.settings["K1"])
         self.site_words = frozenset(stem_words(project.site_name))  # the product's name asks nothing
+        self._entries: dict[int, Entry] = {}
 
     @classmethod
-    def open(
-        cls,
-        project: Project,
-        on_warning: Callable[[str], None] | None = None,
-        settings: dict[str, float] | None = None,
-    ) -> Searcher:
+    def open(cls, project: Project, on_warning: Callable[[str], None] | None = None,
+             settings: dict[str, float] | None = None) -> LexicalIndex:
         """The index for PROJECT, updated first for whatever changed under kb/ since last time."""
         store = IndexStore(project, on_warning or (lambda message: None))
         return cls(project, store.up_to_date(), settings, store)
 
-    def _recovering(self, read: Callable[[], Any]) -> Any:
+    def recovering(self, read: Callable[[], Any]) -> Any:
         """READ, and once more on a rebuilt index if a damaged segment made it fail."""
         try:
             return read()
@@ -220,10 +183,24 @@ class Searcher:
             self.terms.reader.close()
             self.index = self.store.rebuild()
             self.terms = TermScores(self.index.reader(), self.settings["B"], self.settings["K1"])
+            self._entries.clear()
             return read()
 
     def close(self) -> None:
         self.terms.reader.close()
+
+    @property
+    def total(self) -> int:
+        """Document numbers run from 0 to this (deleted documents included; they score nothing)."""
+        return self.terms.total  # type: ignore[no-any-return]
+
+    def entry(self, doc: int) -> Entry:
+        found = self._entries.get(doc)
+        if found is None:
+            stored = self.terms.stored(doc)
+            found = self._entries[doc] = Entry(stored["path"], stored["slug"], stored["title"], stored["category"],
+                                               stored["audience"], stored.get("summary") or "", stored.get("passages") or [])
+        return found
 
     def whoosh_searcher(self) -> Any:
         """whoosh's own searcher with the same BM25F settings (tests compare scores with it)."""
@@ -279,41 +256,21 @@ class Searcher:
             chosen.append(term)
         return chosen
 
-    def ask(self, question: str, limit: int = 5) -> Answer:
-        """Ranked articles for QUESTION, and whether the best one counts as an answer."""
-        return self._recovering(lambda: self._ask(question, limit))  # type: ignore[no-any-return]
+    def scores(self, question: str) -> dict[int, float]:
+        """Every document QUESTION reaches, with its score divided by the question's self-score."""
+        return self.recovering(lambda: self._scores(question))  # type: ignore[no-any-return]
 
-    def _ask(self, question: str, limit: int) -> Answer:
+    def _scores(self, question: str) -> dict[int, float]:
         parts, self_score = self._query(question)
         if not parts or not self_score:
-            return Answer(question, False, [])
-        ranked = self.terms.top(parts, limit)
-        hits = [self._hit(score / self_score, self.terms.stored(doc), question) for doc, score in ranked]
-        return Answer(question, bool(hits) and self._answers(hits[0].score, question), hits)
-
-    def best(self, question: str) -> tuple[Hit | None, bool]:
-        """The best article for QUESTION and whether it answers, without a snippet (for notes in bulk)."""
-        return self._recovering(lambda: self._best(question))  # type: ignore[no-any-return]
-
-    def _best(self, question: str) -> tuple[Hit | None, bool]:
-        parts, self_score = self._query(question)
-        ranked = self.terms.top(parts, 1) if parts and self_score else []
-        if not ranked:
-            return None, False
-        doc, score = ranked[0]
-        hit = self._hit(score / self_score, self.terms.stored(doc), "")
-        return hit, self._answers(hit.score, question)
-
-    def _answers(self, score: float, question: str) -> bool:
-        """Whether a best hit of SCORE answers QUESTION: above the threshold, and the question
-        names a topic. "how do I", "the the the" or the product's name alone match many
-        phrasings well, since phrasings are made of such words, but answer nothing."""
-        return score >= self.settings["threshold"] and self.topical(question)
+            return {}
+        return {doc: score / self_score for doc, score in self.terms.accumulate(parts).items()}
 
     def topical(self, question: str) -> bool:
         """QUESTION has a word that is none of: a function or filler word, a word of the site's
         name (the product: "COS" alone asks nothing), or, in a knowledge base of 50 articles or
-        more, a word in the phrasings of half of them."""
+        more, a word in the phrasings of half of them. "how do I" or the product's name alone
+        match many phrasings well, since phrasings are made of such words, but ask nothing."""
         total = self.terms.total
         common = total // 2 if total >= 50 else total + 1
         stop, site = _stemmed_stop_words(), self.site_words
@@ -322,15 +279,13 @@ class Searcher:
             for word in stem_words(question)
         )
 
-    def best_many(self, questions: list[str], chunk: int = 2_000) -> list[tuple[Hit | None, bool]]:
-        """`best` for many questions at once: the same terms and scores, summed as sparse matrices.
+    def score_matrix(self, questions: Sequence[str], chunk: int = 2_000) -> Iterator[np.ndarray]:
+        """The scores `scores` gives, for many questions: one dense (questions x documents) array a
+        chunk, the same terms and scores summed as sparse products.
 
         A report matches tens of thousands of notes; adding postings one by one in Python costs
         about half a millisecond a question, a sparse product a few microseconds.
         """
-        return self._recovering(lambda: self._best_many(questions, chunk))  # type: ignore[no-any-return]
-
-    def _best_many(self, questions: list[str], chunk: int) -> list[tuple[Hit | None, bool]]:
         import numpy as np
         from scipy import sparse
 
@@ -353,7 +308,6 @@ class Searcher:
 
         col_q, col_t, col_b, col_g = (column_maker(f) for f in ("questions", "title", "body", "ngrams"))
         p_terms, p_docs, p_values = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
-        results: list[tuple[Hit | None, bool]] = []
         for start in range(0, len(questions), chunk):
             batch = questions[start : start + chunk]
             first_new = len(weights)
@@ -380,47 +334,115 @@ class Searcher:
             query = sparse.csr_matrix((np.asarray(weights)[col_array], (rows, col_array)), shape=(len(batch), len(weights)))
             matrix = sparse.csr_matrix((p_values, (p_terms, p_docs)), shape=(len(weights), docs))
             scores = (query @ matrix).toarray()
-            best = scores.argmax(axis=1)  # the first of equal scores: the lowest document number, as `top`
-            for row, doc in enumerate(best):
-                score, self_score = scores[row, doc], selfs[row]
-                if score <= 0 or not self_score:
-                    results.append((None, False))
-                    continue
-                hit = self._hit(float(score) / self_score, self.terms.stored(int(doc)), "")
-                results.append((hit, self._answers(hit.score, batch[row])))
-        return results
+            self_scores = np.asarray(selfs)
+            scores /= np.where(self_scores > 0, self_scores, np.inf)[:, None]
+            yield scores
 
     @property
     def signature(self) -> str:
-        """Changes whenever an answer could: any indexed file, a ranking setting, the site's address."""
+        """Changes whenever a score could: any indexed file, a ranking setting."""
         import hashlib
 
-        manifest = (self.project.cache_dir / INDEX_DIR / MANIFEST).read_bytes()
-        extra = json.dumps([self.settings, self.project.url_for("")], sort_keys=True).encode()  # hits carry URLs
-        return hashlib.sha1(manifest + extra).hexdigest()
-
-    def _hit(self, score: float, stored: dict[str, Any], question: str) -> Hit:
-        return Hit(
-            slug=stored["slug"],
-            title=stored["title"],
-            category=stored["category"],
-            url=self.project.url_for(f"{stored['category']}/{stored['slug']}/"),
-            score=score,
-            snippet=_snippet(stored.get("summary") or "", stored.get("passages") or [], question) if question else "",
-            audience=stored["audience"],
-        )
+        manifest = (self.store.dir if self.store else self.project.cache_dir / INDEX_DIR) / MANIFEST
+        extra = json.dumps(self.settings, sort_keys=True).encode()
+        return hashlib.sha1(manifest.read_bytes() + extra).hexdigest()
 
 
-def _snippet(summary: str, passages: list[str], question: str) -> str:
-    """The summary, or else the passage sharing the most words with the question."""
-    if summary:
-        text = summary
-    elif passages:
-        wanted = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 2}
-        text = max(passages, key=lambda p: (len(wanted & set(re.findall(r"\w+", p.lower()))), -passages.index(p)))
-    else:
-        return ""
-    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
+NEAR_SCORE = 0.35  # a best article this close lends its category to a question it does not answer
+SAME_TOPIC = 0.6  # cosine between a draft's title and questions and a gap's phrasings to give it the gap
+
+
+class LexicalEngine:
+    """The engine made of the lexical signal alone: BM25F for answers, TF-IDF and LSA for groups."""
+
+    name = "lexical"
+    threshold = SETTINGS["threshold"]
+
+    def __init__(self, project: Project, index: LexicalIndex):
+        self.project = project
+        self.index = index
+
+    @classmethod
+    def open(cls, project: Project, warn: Callable[[str], None], progress: Progress | None = None) -> LexicalEngine:
+        return cls(project, LexicalIndex.open(project, warn))
+
+    def close(self) -> None:
+        self.index.close()
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}:{self.index.signature}:{self.project.url_for('')}"  # hits carry URLs
+
+    def ask(self, question: str, limit: int = 5) -> Answer:
+        if not self.index.topical(question):
+            return Answer(question, False, [], topical=False)
+        scores = self.index.scores(question)
+        ranked = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        hits = [self.index.entry(doc).hit(self.project, score, question) for doc, score in ranked]
+        return self._answer(question, hits)
+
+    def _answer(self, question: str, hits: list[Any]) -> Answer:
+        best = hits[0].score if hits else 0.0
+        return Answer(question, best >= self.threshold, hits, near=best >= NEAR_SCORE)
+
+    def ask_many(self, questions: Sequence[str], limit: int = 1, snippets: bool = False,
+                 progress: Progress | None = None) -> list[Answer]:
+        return self.index.recovering(lambda: self._ask_many(questions, limit, snippets, progress))  # type: ignore[no-any-return]
+
+    def _ask_many(self, questions: Sequence[str], limit: int, snippets: bool, progress: Progress | None) -> list[Answer]:
+        import numpy as np
+
+        step = progress or (lambda what, done, total: None)
+        answers: list[Answer] = []
+        chunk = 2_000
+        for start, scores in zip(range(0, len(questions), chunk), self.index.score_matrix(questions, chunk)):
+            batch = questions[start : start + chunk]
+            if limit == 1:
+                order = scores.argmax(axis=1)[:, None]  # the first of equal scores: the lowest document number
+            else:
+                order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
+            for row, question in enumerate(batch):
+                if not self.index.topical(question):
+                    answers.append(Answer(question, False, [], topical=False))
+                    continue
+                hits = [self.index.entry(int(doc)).hit(self.project, float(scores[row, doc]), question if snippets else None)
+                        for doc in order[row] if scores[row, doc] > 0]
+                answers.append(self._answer(question, hits))
+            step("Matching", len(answers), len(questions))
+        return answers
+
+    def vectors(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        from .. import cluster
+        from ..text import without_placeholders
+
+        return cluster.features([without_placeholders(t) for t in texts], stem_words)
+
+    def group(self, vectors: np.ndarray) -> list[int]:
+        from .. import cluster
+
+        return cluster.cluster(vectors)
+
+    def same_topic(self, groups: Sequence[Sequence[str]], texts: Sequence[str]) -> int | None:
+        """The group whose centre is closest to TEXTS' in raw TF-IDF space, at cosine 0.6 or more
+        (a handful of drafts is no corpus for LSA)."""
+        import numpy as np
+
+        from .. import cluster
+
+        if not groups or not texts:
+            return None
+        flat = [text for group in groups for text in group] + list(texts)
+        vectors = cluster.features(flat, stem_words, cluster.Settings(lsa_from=len(flat) + 1))
+        bounds = np.cumsum([0, *(len(g) for g in groups)])
+        centre = vectors[bounds[-1] :].mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        sims = [float(vectors[a:b].mean(axis=0) @ centre / max(float(np.linalg.norm(vectors[a:b].mean(axis=0))), 1e-12))
+                if b > a else 0.0 for a, b in zip(bounds[:-1], bounds[1:])]
+        best = int(np.argmax(sims))
+        return best if sims[best] >= SAME_TOPIC else None
+
+    def remember(self, texts: Sequence[str]) -> None:
+        """Nothing to keep: lexical scores are cheap to compute again."""
 
 
 class _Lazy(dict):  # type: ignore[type-arg]
@@ -517,16 +539,18 @@ class TermScores:
             found = self._lengths[field] = [K1 * ((1 - B) + B * length(doc, field, 0) / avg) for doc in range(self.total)]
         return found  # type: ignore[no-any-return]
 
-    def top(self, parts: list[tuple[str, str, float]], limit: int) -> list[tuple[int, float]]:
-        """The LIMIT best documents for a query's parts, ties broken by document number."""
-        import heapq
-
+    def accumulate(self, parts: list[tuple[str, str, float]]) -> dict[int, float]:
+        """Each document's score for a query's parts: term at a time, each term's postings read once."""
         scores: dict[int, float] = {}
         get = scores.get
         for field, term, boost in parts:
             for doc, score in self.postings(field, term):
                 scores[doc] = get(doc, 0.0) + score * boost
-        return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        return scores
+
+    def top(self, parts: list[tuple[str, str, float]], limit: int) -> list[tuple[int, float]]:
+        """The LIMIT best documents for a query's parts, ties broken by document number."""
+        return heapq.nsmallest(limit, self.accumulate(parts).items(), key=lambda item: (-item[1], item[0]))
 
     def stored(self, doc: int) -> dict[str, Any]:
         found = self._stored.get(doc)
@@ -554,20 +578,8 @@ class IndexStore:
         self.warn = warn
         self.dir = folder or project.cache_dir / INDEX_DIR
 
-    def _scan(self) -> dict[str, list[int]]:
-        """kb-relative path -> [mtime_ns, size] for every article file."""
-        found: dict[str, list[int]] = {}
-        kb_dir = self.project.kb_dir
-        try:
-            folders = [e for e in os.scandir(kb_dir) if e.is_dir() and not e.name.startswith(".")]
-        except OSError:
-            return found
-        for folder in folders:
-            for entry in os.scandir(folder.path):
-                if entry.name.endswith(".md") and entry.is_file():
-                    info = entry.stat()
-                    found[f"{folder.name}/{entry.name}"] = [info.st_mtime_ns, info.st_size]
-        return found
+    def _scan(self) -> Stamps:
+        return scan(self.project)
 
     def _index_files(self) -> dict[str, list[int]]:
         """The index's own files -> [mtime_ns, size]: any file truncated, emptied, overwritten or
@@ -653,28 +665,15 @@ class IndexStore:
         finally:
             os.close(fd)
 
-    def _articles(self, paths: Iterable[str]) -> Iterator[tuple[str, Article | None]]:
-        from .articles import parse_article, read_text
-
-        kb_dir = self.project.kb_dir
-        for rel in paths:
-            path = kb_dir / rel
-            text, _ = read_text(path, rel)
-            if text is None:
-                yield rel, None
-                continue
-            article, _ = parse_article(path, rel, rel.split("/", 1)[0], text)
-            yield rel, article
-
     def _rebuild(self, files: dict[str, list[int]]) -> Any:
         tmp = self.dir.with_name(self.dir.name + ".new")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         ix = whoosh_index.create_in(str(tmp), _schema())
         writer = ix.writer(limitmb=256)
-        for rel, article in self._articles(sorted(files)):
-            if _indexable(article):
-                writer.add_document(**_document(article))  # type: ignore[arg-type]
+        for rel, article in read(self.project, sorted(files)):
+            if indexable(article):
+                writer.add_document(**_document(rel, article))  # type: ignore[arg-type]
         writer.commit()
         self._write_manifest(tmp, files)
         old = self.dir.with_name(self.dir.name + ".old")
@@ -695,9 +694,9 @@ class IndexStore:
         try:
             for rel in removed:
                 writer.delete_by_term("path", rel)
-            for rel, article in self._articles(changed):
-                if _indexable(article):
-                    writer.update_document(**_document(article))  # type: ignore[arg-type]
+            for rel, article in read(self.project, changed):
+                if indexable(article):
+                    writer.update_document(**_document(rel, article))  # type: ignore[arg-type]
                 else:
                     writer.delete_by_term("path", rel)
             writer.commit()
@@ -740,7 +739,7 @@ _WORD_GRAMS: dict[str, list[str]] = {}
 def _stemmed_stop_words() -> frozenset[str]:
     global _STEMMED_STOP
     if _STEMMED_STOP is None:
-        from .words import FILLER_WORDS, FUNCTION_WORDS
+        from ..text import FILLER_WORDS, FUNCTION_WORDS
 
         _STEMMED_STOP = frozenset(stem for word in FUNCTION_WORDS | FILLER_WORDS for stem in stem_words(word))
     return _STEMMED_STOP
