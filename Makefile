@@ -18,10 +18,13 @@ help:
 	@echo "make browser-deps  install Debian's chromium + chromium-driver for the browser test"
 	@echo "make bench         run the benchmarks (needs ../shared/data/clinc150 for some)"
 
-$(STAMP): pyproject.toml
+MODEL  := models/kbgen-minilm
+
+$(STAMP): pyproject.toml $(MODEL)/pyproject.toml $(MODEL)/kbgen_minilm/__init__.py
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	@# the encoder's weights are a package of their own in this repository (kbgen depends on it)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ./$(MODEL) -e '.[test]' --config-settings editable_mode=compat
 	@# an editable install is not byte-compiled (pip compiles what it installs): compile kbgen too,
 	@# so `kbgen ask` and `kbgen log` start fast even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/python -m compileall -q kbgen

@@ -1,10 +1,13 @@
-"""Speed of the commands agents run all day (issue 4), on 2 cores.
+"""Speed of the commands agents run all day (issues 4 and 10), on 2 cores.
 
 1. Single `kbgen ask` and `kbgen log` on the demo knowledge base vs `python -c "import typer"`
-   (the baseline, interleaved in the same run): target at most 2x, median of >= 10 runs.
-2. `kbgen ask -` at 10,000 articles made of real English: target >= 50 questions a second.
-3. `kbgen log -` storing 10,000 notes: target <= 15 s.
+   (the baseline, interleaved in the same run): targets at most 0.35 s and at most 4x the
+   baseline, medians of >= 10 runs.
+2. The first index build at 10,000 articles (search index and article vectors, with progress):
+   target <= 240 s.
+3. `kbgen ask -` at 10,000 articles made of real English: target >= 200 questions a second.
 4. After editing one article of 10,000, the next `kbgen ask`: target <= 1 s.
+5. `kbgen log -` storing 10,000 notes (redacted, matched, their vectors kept): target <= 30 s.
 """
 
 from __future__ import annotations
@@ -67,20 +70,23 @@ def main() -> None:
         print(f"  python -c 'import typer'  {base * 1e3:6.0f} ms  (baseline)")
         for name, times in (("kbgen ask", ask_t), ("kbgen log", log_t)):
             ratio = median(times) / base
-            print(f"  {name:<24}  {median(times) * 1e3:6.0f} ms  {ratio:4.2f}x  (target <= 2x) {'PASS' if ratio <= 2 else 'FAIL'}")
+            ok = ratio <= 4 and median(times) <= 0.35
+            print(f"  {name:<24}  {median(times) * 1e3:6.0f} ms  {ratio:4.2f}x  (targets <= 0.35 s, <= 4x) {'PASS' if ok else 'FAIL'}")
         if args.single_only:
             return
 
         big = generate_kb(tmp / "big", args.articles)
         started = time.perf_counter()
         run(KBGEN + ["ask", "build the index"], big)
-        print(f"\nindex build at {args.articles} articles: {time.perf_counter() - started:.1f} s (first ask)")
+        elapsed = time.perf_counter() - started
+        print(f"\nfirst index build at {args.articles} articles: {elapsed:.1f} s (first ask: search index and article "
+              f"vectors) (target <= 240 s) {'PASS' if elapsed <= 240 else 'FAIL'}")
         data = clinc()
         batch = [q for q, _ in data["test"]][:2000] if data else asks[:2000]
         elapsed = run(KBGEN + ["ask", "-"], big, "\n".join(batch) + "\n")
         rate = len(batch) / elapsed
         print(f"ask - at {args.articles} articles: {rate:.0f} questions/s ({len(batch)} in {elapsed:.1f} s, start-up included) "
-              f"(target >= 50) {'PASS' if rate >= 50 else 'FAIL'}")
+              f"(target >= 200) {'PASS' if rate >= 200 else 'FAIL'}")
 
         article = sorted((big / "kb").rglob("article-*.md"))[len(batch) % args.articles]
         article.write_text(article.read_text().replace("summary: ", "summary: Edited. ", 1))
@@ -95,8 +101,8 @@ def main() -> None:
         )
         elapsed = run(KBGEN + ["log", "-"], demo, notes)
         stored = sum(1 for p in (demo / "gaps").glob("*.jsonl") for _ in p.open())
-        print(f"log - storing {args.notes} notes: {elapsed:.1f} s ({stored} lines in gaps/) (target <= 15 s) "
-              f"{'PASS' if elapsed <= 15 else 'FAIL'}")
+        print(f"log - storing {args.notes} notes: {elapsed:.1f} s ({stored} lines in gaps/) (target <= 30 s) "
+              f"{'PASS' if elapsed <= 30 else 'FAIL'}")
 
 
 if __name__ == "__main__":

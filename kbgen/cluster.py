@@ -170,8 +170,15 @@ def _orthonormal(tall: "np.ndarray") -> "np.ndarray":
     return np.linalg.qr(np.asarray(tall, dtype=np.float64))[0].astype(np.float32)
 
 
+def settings_for(count: int, settings: Settings = Settings()) -> Settings:
+    """The settings to group COUNT texts' `features` with: few texts are compared in the raw
+    TF-IDF space, where similarities run lower, so they have a cut of their own."""
+    return replace(settings, merge=settings.raw_merge) if count < settings.lsa_from else settings
+
+
 def cluster(vectors: "np.ndarray", settings: Settings = Settings()) -> list[int]:
-    """A cluster label for each row of VECTORS (rows in the order to process: oldest first)."""
+    """A cluster label for each row of unit VECTORS (rows in the order to process: oldest first),
+    joined at `settings.micro` in the leader pass and cut at `settings.merge` in the linkage."""
     import numpy as np
 
     n = len(vectors)
@@ -188,8 +195,6 @@ def cluster(vectors: "np.ndarray", settings: Settings = Settings()) -> list[int]
             else:
                 labels.append(next(rest))
         return labels
-    if n < settings.lsa_from:
-        settings = replace(settings, merge=settings.raw_merge)
     micro_of, sums, sizes = _leader(vectors, settings)
     centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
     final = _link(centroids, sizes, settings)

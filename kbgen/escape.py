@@ -41,8 +41,8 @@ def markdown_inline(text: object) -> str:
     (the site, drafts) and GitHub (pull-request comments and job summaries) alike.
     """
     line = " ".join(str(text).split())
+    line = _MD_BACKSLASH.sub(r"\\\1", line)  # first: the references below hold a '#' of their own
     line = _MD_ENTITY_RE.sub(lambda m: _MD_ENTITY[m.group(0)], line)
-    line = _MD_BACKSLASH.sub(r"\\\1", line)
     line = _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2).isdigit() else m.group(2) + "\\"), line, count=1)
     line = _URL_SCHEME.sub(lambda m: m.group(1) + "\u200b" + m.group(2), line)
     return line.replace("@", "@\u200b")

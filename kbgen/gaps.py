@@ -218,6 +218,7 @@ def analyze(
     cache = AnswerCache(engine, kb.project.cache_dir)
     by_question = cache.best([n.question for n in open_notes], progress=step)
     cache.save()
+    engine.remember([n.question for n in open_notes])  # notes logged some other way are encoded once
     matches = {note.id: by_question[note.question] for note in open_notes}
 
     # --since and --category select notes, and gaps, out of the whole log's grouping: grouping
@@ -229,7 +230,7 @@ def analyze(
     unanswered: list[Note] = []
     for note in open_notes:
         found = matches[note.id]
-        if found.answered and found.best is not None:
+        if found.covered and found.best is not None:
             if selected(note):
                 findable.setdefault(found.best.slug, []).append(note)
         else:
@@ -242,6 +243,7 @@ def analyze(
     gaps: list[Gap] = []
     if pool:
         vectors = engine.vectors([n.question for n in pool], progress=step)
+        engine.remember([n.question for n in pool])
         step("Grouping", 0, 1)
         labels = engine.group(vectors)
         members: dict[int, list[int]] = {}

@@ -9,10 +9,10 @@ become a live link, tag or script.
 from __future__ import annotations
 
 import html
-import re
 from datetime import date
 from typing import Any
 
+from .escape import markdown_inline
 from .gaps import Coverage
 from .kpis import kpis, stale_articles, waiting_drafts
 from .kb import KnowledgeBase
@@ -98,16 +98,9 @@ def category_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 # --- Markdown ---------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$])")  # $: GitHub would render $...$ as maths
-
-
 def md(text: str) -> str:
-    """Untrusted text as inert Markdown: specials escaped, one line, no auto-linked URLs or addresses,
-    no @mentions (a pull-request comment would notify whoever is named)."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;")  # "&vert;" and friends stay text
-    text = _MD_SPECIAL.sub(r"\\\1", text).replace("@", "@\u200b")  # no @mentions, no e-mail autolinks
-    return re.sub(r"(?i)\b(https?|ftp|www)(:|\.)", lambda m: m.group(1) + "\u200b" + m.group(2), text)
+    """Untrusted text as inert Markdown (one line): see `kbgen.escape.markdown_inline`."""
+    return markdown_inline(text)
 
 
 def to_markdown(report: dict[str, Any], top: int = 20) -> str:

@@ -117,9 +117,36 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     driver.quit()
 
 
-def copy_demo(target: Path) -> Path:
-    """A copy of the demo project (kb/, gaps/, docs/, mkdocs.yml) that a test may change."""
-    for name in ("kb", "gaps", "docs"):
+def copy_demo(target: Path, parts: tuple[str, ...] = ("kb", "gaps", "docs")) -> Path:
+    """A copy of the demo project (kb/, gaps/, docs/, mkdocs.yml) that a test may change, with the
+    search index and article vectors already built (copies keep file times, so they stay valid)."""
+    for name in parts:
         shutil.copytree(ROOT / name, target / name)
     shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    warm = _warm_demo_cache()
+    if warm is not None and "kb" in parts:
+        shutil.copytree(warm, target / ".kbgen-cache")
     return target
+
+
+_WARM: list[Path | None] = []
+
+
+def _warm_demo_cache() -> Path | None:
+    """The demo's index and article vectors, built once a test session (encoding the articles is
+    the slow part of a first `kbgen ask`, and most tests copy the demo)."""
+    if not _WARM:
+        import atexit
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="kbgen-warm-"))
+        atexit.register(shutil.rmtree, folder, True)
+        demo = folder / "demo"
+        shutil.copytree(ROOT / "kb", demo / "kb")
+        shutil.copy(ROOT / "mkdocs.yml", demo / "mkdocs.yml")
+        done = run_kbgen("ask", "warm up", cwd=demo)
+        cache = demo / ".kbgen-cache"
+        for name in ("settings.json", "matches.json", "gap-ids.json"):
+            (cache / name).unlink(missing_ok=True)
+        _WARM.append(cache if done.code == 0 else None)
+    return _WARM[0]

@@ -13,7 +13,7 @@ TOPICS = {
 
 
 def _labels(texts: list[str]) -> list[int]:
-    return cluster.cluster(cluster.features(texts, stem_words))
+    return cluster.cluster(cluster.features(texts, stem_words), cluster.settings_for(len(texts)))
 
 
 def test_texts_on_one_topic_share_a_label_and_topics_differ() -> None:
@@ -44,7 +44,7 @@ def test_leader_pass_never_lets_later_texts_move_earlier_ones() -> None:
 def test_more_micro_clusters_than_the_linkage_cap_are_attached_not_dropped() -> None:
     texts = [t for group in TOPICS.values() for t in group] + [f"unrelated question number {i} zq{i}x" for i in range(30)]
     settings = cluster.Settings(max_linkage=5)
-    labels = cluster.cluster(cluster.features(texts, stem_words, settings), settings)
+    labels = cluster.cluster(cluster.features(texts, stem_words, settings), cluster.settings_for(len(texts), settings))
     assert len(labels) == len(texts)
     assert len({labels[i] for i in range(4)}) == 1  # the first topic still holds together
 

@@ -36,6 +36,7 @@ def test_markdown_inline_renders_as_the_same_words_and_nothing_else(text: str) -
         assert live not in rendered, (text, rendered)
     assert "\\" not in rendered  # escapes are Python-Markdown's own, so no stray backslashes show
     assert _text_of(rendered) == " ".join(text.split())
+    assert "\\#" not in markdown_inline(text) or "#" in text  # character references are left whole
 
 
 def test_markdown_inline_breaks_mentions_and_links_for_github() -> None:

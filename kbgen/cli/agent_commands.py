@@ -22,10 +22,14 @@ def _warn(message: str) -> None:
 
 
 def _engine(project: Any = None):  # type: ignore[no-untyped-def]
+    """The project's engine, brought up to date (a first build over a large knowledge base shows progress)."""
     from kbgen.engine import open_engine
     from kbgen.project import Project
 
-    return open_engine(project or Project.find(), on_warning=_warn)
+    from .output import progress_on_stderr
+
+    with progress_on_stderr(min_total=500) as step:
+        return open_engine(project or Project.find(), on_warning=_warn, progress=step)
 
 
 def _hit_lines(hits: list[Any], start: int = 1) -> list[str]:

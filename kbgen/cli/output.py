@@ -3,6 +3,8 @@
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -32,3 +34,39 @@ def stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+@contextmanager
+def progress_on_stderr(quiet: bool = False, min_total: int = 0) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback, (what, done, total), drawing one bar per kind of work on stderr.
+
+    Nothing is drawn for work of fewer than MIN_TOTAL items, when QUIET, or when stderr is not a
+    terminal (rich is imported only once there is something to draw), so quick commands stay quick.
+    """
+    state: dict[str, Any] = {"progress": None, "tasks": {}}
+
+    def step(what: str, done: int, total: int) -> None:
+        if quiet or total < min_total:
+            return
+        if state["progress"] is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            console = stderr_console()
+            if not console.is_terminal:
+                state["progress"] = False
+                return
+            state["progress"] = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                         TimeElapsedColumn(), console=console, transient=True)
+            state["progress"].start()
+        if state["progress"] is False:
+            return
+        tasks = state["tasks"]
+        if what not in tasks:
+            tasks[what] = state["progress"].add_task(what, total=total)
+        state["progress"].update(tasks[what], completed=done, total=total)
+
+    try:
+        yield step
+    finally:
+        if state["progress"]:
+            state["progress"].stop()

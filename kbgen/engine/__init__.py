@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SNIPPET_CHARS = 240
 ENGINES = ("semantic", "lexical")
-DEFAULT_ENGINE = "lexical"  # until the encoder package lands
+DEFAULT_ENGINE = "semantic"
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     topical: bool = True  # False: the question names no topic ("how do I"), so nothing answers it
     near: bool = False  # the first article is on the question's subject, answering or not (its category is a fair guess)
+    covered: bool = False  # answered, and surely enough for the report to call it a findability fix rather than a gap
 
     @property
     def best(self) -> Hit | None:
@@ -112,10 +113,6 @@ class Engine(Protocol):
 
     def close(self) -> None:
         ...
-
-
-class EngineUnavailable(Exception):
-    """The configured engine cannot run here (its package is missing); the reason says what to do."""
 
 
 def engine_kind(project: Project) -> str:

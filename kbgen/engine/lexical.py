@@ -167,9 +167,9 @@ class LexicalIndex:
 
     @classmethod
     def open(cls, project: Project, on_warning: Callable[[str], None] | None = None,
-             settings: dict[str, float] | None = None) -> LexicalIndex:
+             settings: dict[str, float] | None = None, progress: Progress | None = None) -> LexicalIndex:
         """The index for PROJECT, updated first for whatever changed under kb/ since last time."""
-        store = IndexStore(project, on_warning or (lambda message: None))
+        store = IndexStore(project, on_warning or (lambda message: None), progress=progress)
         return cls(project, store.up_to_date(), settings, store)
 
     def recovering(self, read: Callable[[], Any]) -> Any:
@@ -201,6 +201,11 @@ class LexicalIndex:
             found = self._entries[doc] = Entry(stored["path"], stored["slug"], stored["title"], stored["category"],
                                                stored["audience"], stored.get("summary") or "", stored.get("passages") or [])
         return found
+
+    def paths(self) -> Iterator[tuple[int, str]]:
+        """(document number, kb-relative path) of every live document."""
+        for doc, stored in self.terms.reader.iter_docs():
+            yield doc, stored["path"]
 
     def whoosh_searcher(self) -> Any:
         """whoosh's own searcher with the same BM25F settings (tests compare scores with it)."""
@@ -281,11 +286,35 @@ class LexicalIndex:
 
     def score_matrix(self, questions: Sequence[str], chunk: int = 2_000) -> Iterator[np.ndarray]:
         """The scores `scores` gives, for many questions: one dense (questions x documents) array a
-        chunk, the same terms and scores summed as sparse products.
+        chunk of CHUNK questions, in order (see `sparse_scores`)."""
+        for scores in self.sparse_scores(questions, chunk):
+            yield scores.toarray()
+
+    def sparse_scores(self, questions: Sequence[str], chunk: int = 2_000) -> Iterator[Any]:
+        """`scores` for many questions: one sparse (questions x documents) matrix a chunk, in order.
 
         A report matches tens of thousands of notes; adding postings one by one in Python costs
-        about half a millisecond a question, a sparse product a few microseconds.
+        about half a millisecond a question, a sparse product a few microseconds. Large batches are
+        shared between forked processes, one a core (the index is read-only, so a worker needs
+        nothing but its questions); each sends back only the scores that are not zero.
         """
+        import multiprocessing
+
+        parts = [questions[start : start + chunk] for start in range(0, len(questions), chunk)]
+        workers = min(os.cpu_count() or 1, len(parts), MAX_WORKERS)
+        if workers < 2 or len(questions) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            yield from self._sparse_scores(questions, chunk)
+            return
+        global _WORKER_INDEX
+        _WORKER_INDEX = self
+        self.terms.preload(["questions", "title", "body", "ngrams"])  # once, before the workers share it
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield from pool.imap(_worker_scores, parts)
+        finally:
+            _WORKER_INDEX = None
+
+    def _sparse_scores(self, questions: Sequence[str], chunk: int) -> Iterator[Any]:
         import numpy as np
         from scipy import sparse
 
@@ -333,10 +362,9 @@ class LexicalIndex:
             rows = np.repeat(np.arange(len(batch)), lengths)
             query = sparse.csr_matrix((np.asarray(weights)[col_array], (rows, col_array)), shape=(len(batch), len(weights)))
             matrix = sparse.csr_matrix((p_values, (p_terms, p_docs)), shape=(len(weights), docs))
-            scores = (query @ matrix).toarray()
             self_scores = np.asarray(selfs)
-            scores /= np.where(self_scores > 0, self_scores, np.inf)[:, None]
-            yield scores
+            scale = sparse.diags(1.0 / np.where(self_scores > 0, self_scores, np.inf))
+            yield (scale @ (query @ matrix)).tocsr()
 
     @property
     def signature(self) -> str:
@@ -346,6 +374,15 @@ class LexicalIndex:
         manifest = (self.store.dir if self.store else self.project.cache_dir / INDEX_DIR) / MANIFEST
         extra = json.dumps(self.settings, sort_keys=True).encode()
         return hashlib.sha1(manifest.read_bytes() + extra).hexdigest()
+
+
+MAX_WORKERS = 4
+PARALLEL_FROM = 2_000  # questions; below this, starting workers costs more than it saves
+_WORKER_INDEX: Any = None  # set in the parent just before forking, read by the workers
+
+
+def _worker_scores(questions: Sequence[str]) -> Any:
+    return next(_WORKER_INDEX._sparse_scores(questions, len(questions)))
 
 
 NEAR_SCORE = 0.35  # a best article this close lends its category to a question it does not answer
@@ -364,7 +401,7 @@ class LexicalEngine:
 
     @classmethod
     def open(cls, project: Project, warn: Callable[[str], None], progress: Progress | None = None) -> LexicalEngine:
-        return cls(project, LexicalIndex.open(project, warn))
+        return cls(project, LexicalIndex.open(project, warn, progress=progress))
 
     def close(self) -> None:
         self.index.close()
@@ -383,7 +420,8 @@ class LexicalEngine:
 
     def _answer(self, question: str, hits: list[Any]) -> Answer:
         best = hits[0].score if hits else 0.0
-        return Answer(question, best >= self.threshold, hits, near=best >= NEAR_SCORE)
+        answered = best >= self.threshold
+        return Answer(question, answered, hits, near=best >= NEAR_SCORE, covered=answered)
 
     def ask_many(self, questions: Sequence[str], limit: int = 1, snippets: bool = False,
                  progress: Progress | None = None) -> list[Answer]:
@@ -420,7 +458,7 @@ class LexicalEngine:
     def group(self, vectors: np.ndarray) -> list[int]:
         from .. import cluster
 
-        return cluster.cluster(vectors)
+        return cluster.cluster(vectors, cluster.settings_for(len(vectors)))
 
     def same_topic(self, groups: Sequence[Sequence[str]], texts: Sequence[str]) -> int | None:
         """The group whose centre is closest to TEXTS' in raw TF-IDF space, at cosine 0.6 or more
@@ -573,10 +611,11 @@ def _opened(ix: Any) -> Any:
 class IndexStore:
     """The index folder and its manifest: which file version each indexed article came from."""
 
-    def __init__(self, project: Project, warn: Callable[[str], None], folder: Any = None):
+    def __init__(self, project: Project, warn: Callable[[str], None], folder: Any = None, progress: Progress | None = None):
         self.project = project
         self.warn = warn
         self.dir = folder or project.cache_dir / INDEX_DIR
+        self.progress = progress or (lambda what, done, total: None)
 
     def _scan(self) -> Stamps:
         return scan(self.project)
@@ -671,9 +710,11 @@ class IndexStore:
         tmp.mkdir(parents=True)
         ix = whoosh_index.create_in(str(tmp), _schema())
         writer = ix.writer(limitmb=256)
-        for rel, article in read(self.project, sorted(files)):
+        for done, (rel, article) in enumerate(read(self.project, sorted(files)), 1):
             if indexable(article):
                 writer.add_document(**_document(rel, article))  # type: ignore[arg-type]
+            if done % 100 == 0 or done == len(files):
+                self.progress("Indexing articles", done, len(files))
         writer.commit()
         self._write_manifest(tmp, files)
         old = self.dir.with_name(self.dir.name + ".old")

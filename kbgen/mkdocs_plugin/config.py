@@ -35,5 +35,9 @@ class KbgenConfig(Config):
     # Gap notes: e-mail domains that are the company's own and are not redacted (support@...)
     public_email_domains = opt.ListOfItems(opt.Type(str), default=[])
 
+    # Matching for `kbgen ask`, `log`, `report` and `draft`: semantic (sentence encoder and lexical
+    # index, fused) or lexical (the lexical index alone); KBGEN_ENGINE overrides it
+    engine = opt.Choice(("semantic", "lexical"), default="semantic")
+
     # Site search: weight of the customers' phrasings (title is 1000, body text 1)
     search_questions_boost = opt.Type((int, float), default=500)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.adversarial.live import live_markup, live_markup_in_site
-from tests.conftest import ROOT, KbBuilder, assert_clean_failure, copy_demo, run_kbgen
+from tests.conftest import KbBuilder, assert_clean_failure, copy_demo, run_kbgen
 
 DEEP = "[" * 1_000 + "]" * 1_000
 
@@ -173,11 +173,12 @@ def indexed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("how", ["truncated", "emptied", "random bytes", "deleted"])
-@pytest.mark.parametrize("pattern", ["search/*.seg", "search/*.toc", "search/manifest.json", "matches.json", "settings.json"])
+@pytest.mark.parametrize("pattern", ["search/*.seg", "search/*.toc", "search/manifest.json", "matches.json", "settings.json",
+                                     "vectors/articles.npy", "vectors/articles.json", "vectors/texts-*.bin"])
 def test_a_damaged_cache_file_is_rebuilt(indexed_demo: Path, tmp_path: Path, pattern: str, how: str) -> None:
     root = tmp_path / "demo"
     shutil.copytree(indexed_demo, root)  # copy2 keeps the times the manifest records
-    run_kbgen("report", "--json", "--as-of", "2026-11-22", cwd=root)  # writes matches.json
+    run_kbgen("report", "--json", "--as-of", "2026-11-22", cwd=root)  # writes matches.json and the notes' vectors
     (target,) = (root / ".kbgen-cache").glob(pattern)
     damage(target, how)
     asked = run_kbgen("ask", "I was charged twice", "--json", cwd=root)
@@ -192,6 +193,7 @@ def test_a_damaged_cache_file_is_rebuilt(indexed_demo: Path, tmp_path: Path, pat
 
 @pytest.mark.parametrize("broken", ["the cache is a file", "the cache is /dev/full", "the index folder is a file"])
 def test_log_stores_the_note_whatever_the_cache(demo: Path, broken: str) -> None:
+    shutil.rmtree(demo / ".kbgen-cache", ignore_errors=True)
     if broken == "the cache is a file":
         (demo / ".kbgen-cache").write_text("")
     elif broken == "the cache is /dev/full":

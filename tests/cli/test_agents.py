@@ -13,18 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, KbBuilder, assert_clean_failure, run_kbgen
+from tests.conftest import ROOT, KbBuilder, assert_clean_failure, copy_demo, run_kbgen
 from tests.test_redact import POSITIVE
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A private copy of the demo knowledge base, so tests can log notes and edit articles."""
-    root = tmp_path / "demo"
-    shutil.copytree(ROOT / "kb", root / "kb")
-    shutil.copytree(ROOT / "docs", root / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    return root
+    return copy_demo(tmp_path / "demo", ("kb", "docs"))
 
 
 def stored_lines(root: Path) -> list[dict]:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 
 import pytest
 
 from kbgen.project import Project
 from kbgen.engine.lexical import LexicalEngine, LexicalIndex
 from tests.conftest import ROOT
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Project:
-    root = tmp_path / "demo"
-    shutil.copytree(ROOT / "kb", root / "kb")
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    return Project.load(root)
 
 
 @pytest.mark.parametrize("question", ["I was charged twice", "reset my password please", "sync stuck on the desktop app"])

@@ -1,0 +1,347 @@
+"""The encoder's vectors, computed once and kept in the git-ignored cache folder.
+
+- `ArticleVectors`: every indexed article's title and phrasings, one row each, updated
+  incrementally (only articles whose files changed are encoded again) and rebuilt whole when the
+  model changes or the files are damaged.
+- `TextVectors`: questions as they are logged, by text and model, so a report over a large log
+  encodes each question once; anything missing is encoded again.
+
+Both store float16 (half the disk and memory of float32; cosines change by less than 0.001).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..jsonio import loads
+from .catalog import Entry, Stamps, indexable, read, scan
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..project import Project
+    from .encoder import Encoder
+
+VERSION = 4  # 2: self-score parts; 3: over phrasings only; 4: the matrix file checked by its stamp
+FOLDER = "vectors"
+MANIFEST = "articles.json"
+MATRIX = "articles.npy"
+Progress = Callable[[str, int, int], None]
+
+
+def article_texts(entry_title: str, questions: Sequence[str]) -> list[str]:
+    """The texts an article is matched by: its title and its customers' phrasings."""
+    return [entry_title, *questions]
+
+
+class ArticleVectors:
+    """Rows of unit vectors for every indexed article, with the article each row belongs to."""
+
+    def __init__(self, entries: list[Entry], bounds: np.ndarray, matrix: np.ndarray, signature: str,
+                 self_parts: np.ndarray | None = None):
+        import numpy as np
+
+        self.entries = entries
+        self.self_parts = self_parts if self_parts is not None else np.full((len(entries), 2), np.nan)
+        self.bounds = bounds  # article i owns rows bounds[i]:bounds[i + 1]
+        self.matrix = matrix  # float32, unit rows
+        self.signature = signature
+        owner = np.zeros(len(matrix), dtype=np.int64)
+        if len(entries):
+            owner[bounds[1:-1]] = 1
+            owner = np.cumsum(owner)
+        self.owner = owner
+        self.by_rel = {entry.rel: index for index, entry in enumerate(entries)}
+        sums = np.add.reduceat(matrix, bounds[:-1], axis=0) if len(matrix) else np.zeros((0, matrix.shape[1]), np.float32)
+        self.centroids = (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    @classmethod
+    def open(cls, project: Project, encoder: Encoder, warn: Callable[[str], None],
+             progress: Progress | None = None) -> ArticleVectors:
+        """The vectors for PROJECT's articles as they are now, encoding only what changed."""
+        store = _Store(project, encoder, warn)
+        return store.up_to_date(progress)
+
+    def selves(self, alpha: float) -> np.ndarray:
+        """How well each article's own phrasings match it (see `self_parts`), weighing the centre
+        cosine by ALPHA; an article without phrasings gets the others' mean. Some articles draw
+        every question close; this says which."""
+        import numpy as np
+
+        found = self.self_parts[:, 0] + alpha * self.self_parts[:, 1]
+        known = ~np.isnan(found)
+        return np.where(known, found, found[known].mean() if known.any() else 0.0)  # type: ignore[no-any-return]
+
+    def max_and_centroid(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For unit QUERIES (n x dim): each one's best cosine with each article's rows, and its
+        cosine with each article's centroid (two n x articles arrays)."""
+        import numpy as np
+
+        if not self.entries:
+            empty = np.zeros((len(queries), 0), dtype=np.float32)
+            return empty, empty
+        sims = queries @ self.matrix.T
+        best = np.maximum.reduceat(sims, self.bounds[:-1], axis=1)
+        return best, queries @ self.centroids.T
+
+
+def self_parts(rows: np.ndarray) -> list[float] | None:
+    """How well an article's phrasings (its rows after the title) match the rest of it: for each,
+    left out in turn, its best cosine with the other rows and its cosine with their centre, each
+    averaged over the phrasings. None for an article without phrasings."""
+    import numpy as np
+
+    if len(rows) < 2:
+        return None
+    gram = rows @ rows.T
+    np.fill_diagonal(gram, -np.inf)
+    phrasings = rows[1:]
+    others = rows.sum(axis=0)[None, :] - phrasings  # each phrasing's centre without it
+    centre = (phrasings * others).sum(axis=1) / np.maximum(np.linalg.norm(others, axis=1), 1e-12)
+    return [round(float(gram[1:].max(axis=1).mean()), 6), round(float(centre.mean()), 6)]
+
+
+class _Store:
+    """The files behind ArticleVectors: a manifest (model, file stamps, entries, row ranges) and the matrix."""
+
+    def __init__(self, project: Project, encoder: Encoder, warn: Callable[[str], None]):
+        self.project = project
+        self.encoder = encoder
+        self.warn = warn
+        self.dir = project.cache_dir / FOLDER
+
+    def _manifest(self) -> dict[str, Any] | None:
+        try:
+            data = loads((self.dir / MANIFEST).read_text(encoding="utf-8"), limit=0)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            self.warn("the article vectors' manifest was damaged; encoding the articles again")
+            return None
+        if (not isinstance(data, dict) or data.get("version") != VERSION or data.get("model") != self.encoder.model_id
+                or not isinstance(data.get("files"), dict) or not isinstance(data.get("articles"), list)):
+            return None
+        return data
+
+    def _matrix(self, manifest: dict[str, Any]) -> np.ndarray | None:
+        """The stored rows, if the file is as it was written: its size and time are in the manifest
+        (a truncated, emptied, overwritten or deleted file shows there, for the price of a stat)."""
+        import numpy as np
+
+        path = self.dir / MATRIX
+        try:
+            info = path.stat()
+            if [info.st_mtime_ns, info.st_size] != manifest.get("matrix"):
+                self.warn("the article vectors were changed or damaged outside kbgen; encoding the articles again")
+                return None
+            matrix = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            self.warn("the article vectors were damaged; encoding the articles again")
+            return None
+        if matrix.ndim != 2 or matrix.shape[1] != self.encoder.dim or len(matrix) != manifest.get("rows"):
+            self.warn("the article vectors were damaged; encoding the articles again")
+            return None
+        return matrix
+
+    def up_to_date(self, progress: Progress | None) -> ArticleVectors:
+        import numpy as np
+
+        files = scan(self.project)
+        manifest = self._manifest()
+        matrix = self._matrix(manifest) if manifest is not None else None
+        if manifest is not None and matrix is not None and manifest["files"] == files:
+            return self._vectors(manifest, matrix)
+        with self._locked():
+            manifest = self._manifest()  # another process may have updated it while we waited
+            matrix = self._matrix(manifest) if manifest is not None else None
+            if manifest is None or matrix is None:
+                manifest, matrix = {"files": {}, "articles": [], "matrix": None}, np.zeros((0, self.encoder.dim), np.float16)
+            if manifest["files"] != files:
+                manifest, matrix = self._update(manifest, matrix, files, progress)
+            return self._vectors(manifest, matrix)
+
+    def _vectors(self, manifest: dict[str, Any], matrix: np.ndarray) -> ArticleVectors:
+        import numpy as np
+
+        entries = [Entry.from_dict(item) for item in manifest["articles"]]
+        bounds = np.asarray([0, *np.cumsum([item["rows"] for item in manifest["articles"]])], dtype=np.int64)
+        parts = np.asarray([item.get("self") or [np.nan, np.nan] for item in manifest["articles"]], dtype=np.float64).reshape(-1, 2)
+        return ArticleVectors(entries, bounds, matrix.astype(np.float32), str(manifest.get("matrix")), parts)
+
+    def _update(self, manifest: dict[str, Any], matrix: np.ndarray, files: Stamps,
+                progress: Progress | None) -> tuple[dict[str, Any], np.ndarray]:
+        """Keep the rows of unchanged articles, encode the changed ones, write both files."""
+        import numpy as np
+
+        old_files: dict[str, Any] = manifest["files"]
+        kept: dict[str, tuple[dict[str, Any], np.ndarray]] = {}
+        start = 0
+        for item in manifest["articles"]:
+            rows = matrix[start : start + item["rows"]]
+            start += item["rows"]
+            if old_files.get(item["rel"]) == files.get(item["rel"]):
+                kept[item["rel"]] = (item, rows)
+        changed = sorted(rel for rel, stamp in files.items() if old_files.get(rel) != stamp)
+        fresh: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        for rel, article in read(self.project, changed):
+            if indexable(article):
+                assert article is not None
+                texts = article_texts(article.title, article.questions)
+                fresh[rel] = ({**Entry.of(rel, article).to_dict(), "rows": len(texts)}, texts)
+        texts = [text for _, group in fresh.values() for text in group]
+        step = progress or (lambda what, done, total: None)
+        encoded = self.encoder.encode(texts, lambda done, total: step("Encoding articles", done, total)).astype(np.float16)
+        position = 0
+        for rel, (item, group) in fresh.items():
+            rows = encoded[position : position + len(group)]
+            kept[rel] = ({**item, "self": self_parts(rows.astype(np.float32))}, rows)
+            position += len(group)
+        order = sorted(kept)
+        items = [kept[rel][0] for rel in order]
+        matrix = np.concatenate([kept[rel][1] for rel in order]) if order else np.zeros((0, self.encoder.dim), np.float16)
+        return self._write(files, items, matrix), matrix
+
+    def _write(self, files: Stamps, items: list[dict[str, Any]], matrix: np.ndarray) -> dict[str, Any]:
+        import numpy as np
+
+        manifest = {"version": VERSION, "model": self.encoder.model_id, "files": files, "articles": items,
+                    "rows": len(matrix), "matrix": None}
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tmp = self.dir / f".{MATRIX}.{os.getpid()}"
+            with tmp.open("wb") as handle:
+                np.save(handle, matrix, allow_pickle=False)
+            os.replace(tmp, self.dir / MATRIX)
+            info = (self.dir / MATRIX).stat()
+            manifest["matrix"] = [info.st_mtime_ns, info.st_size]
+            _replace(self.dir / MANIFEST, json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            self.warn(f"could not keep the article vectors in {self.dir} ({exc.strerror}); they are encoded again next time")
+        return manifest
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One updater at a time (the lock is skipped where the cache cannot be written)."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            yield
+            return
+        try:
+            _flock(fd)
+            yield
+        finally:
+            os.close(fd)
+
+
+RECORD_KEY = 16  # bytes of a text's digest
+
+
+class TextVectors:
+    """Vectors of questions by text, for one model: an append-only file of (digest, vector) records.
+
+    A record is written with one `write` under a lock; a torn record left by a killed process is
+    cut off before the next append, and never read.
+    """
+
+    def __init__(self, project: Project, encoder: Encoder):
+        self.encoder = encoder
+        self.path = project.cache_dir / FOLDER / f"texts-{encoder.model_id}.bin"
+        self.record = RECORD_KEY + 2 * encoder.dim
+        self._index: dict[bytes, int] | None = None
+        self._rows: Any = None
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=RECORD_KEY).digest()
+
+    def _load(self) -> None:
+        import numpy as np
+
+        if self._index is not None:
+            return
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            raw = b""
+        whole = len(raw) - len(raw) % self.record
+        records = np.frombuffer(raw[:whole], dtype=np.uint8).reshape(-1, self.record)
+        keys = records[:, :RECORD_KEY].tobytes()
+        self._rows = records[:, RECORD_KEY:].copy().view(np.float16).reshape(len(records), self.encoder.dim)
+        # every vector is a unit vector: a record that is not was damaged, and is encoded again
+        whole_rows = np.abs(np.linalg.norm(self._rows.astype(np.float32), axis=1) - 1) < 0.01
+        self._index = {keys[i * RECORD_KEY : (i + 1) * RECORD_KEY]: i for i in np.flatnonzero(whole_rows).tolist()}
+
+    def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """The vectors known for TEXTS (float32, zeros where unknown) and the positions still unknown."""
+        import numpy as np
+
+        self._load()
+        assert self._index is not None
+        out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
+        missing = []
+        for position, text in enumerate(texts):
+            row = self._index.get(self.key(text))
+            if row is None:
+                missing.append(position)
+            else:
+                out[position] = self._rows[row]
+        return out, missing
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep VECTORS for TEXTS (those not kept already); a cache that cannot be written is skipped."""
+        import numpy as np
+
+        self._load()
+        assert self._index is not None
+        records = []
+        seen: set[bytes] = set()
+        for text, vector in zip(texts, vectors):
+            key = self.key(text)
+            if key not in self._index and key not in seen:
+                seen.add(key)
+                records.append(key + np.asarray(vector, dtype=np.float16).tobytes())
+        if not records:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError:
+            return
+        try:
+            _flock(fd)
+            size = os.fstat(fd).st_size
+            if size % self.record:  # a torn record from a killed writer: cut it off
+                os.ftruncate(fd, size - size % self.record)
+            data = b"".join(records)
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+        except OSError:
+            pass  # a full disk costs the next report some encoding, nothing more
+        finally:
+            os.close(fd)
+        self._index = None  # read again (with other writers' records) on the next lookup
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _flock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one writer is assumed
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)

@@ -1,0 +1,106 @@
+"""The encoder's vectors in the cache: encoded once, updated by article, rebuilt when damaged."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kbgen.engine.encoder import Encoder
+from kbgen.engine.vectors import FOLDER, MATRIX, ArticleVectors, TextVectors
+from kbgen.project import Project
+
+
+class CountingEncoder(Encoder):
+    """The real encoder, counting the texts it is given."""
+
+    def __init__(self, cache_dir: Path):
+        super().__init__(cache_dir)
+        self.encoded: list[str] = []
+
+    def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        self.encoded += list(texts)
+        return super().encode(texts, progress)
+
+
+def test_articles_are_encoded_once_and_then_only_what_changed(demo: Project) -> None:
+    warnings: list[str] = []
+    encoder = CountingEncoder(demo.cache_dir)
+    first = ArticleVectors.open(demo, encoder, warnings.append)
+    assert len(first.entries) >= 35 and len(encoder.encoded) == len(first.matrix)
+    titles = {e.title for e in first.entries}
+    assert "How do I reset my password?" in titles and not any(e.slug == "ideas-backlog" for e in first.entries)
+
+    encoder.encoded.clear()
+    again = ArticleVectors.open(demo, encoder, warnings.append)
+    assert encoder.encoded == [] and np.array_equal(again.matrix, first.matrix)
+
+    path = demo.kb_dir / "billing" / "charged-twice-refunds.md"
+    path.write_text(path.read_text().replace("questions:\n", "questions:\n  - billed me two times\n", 1))
+    updated = ArticleVectors.open(demo, encoder, warnings.append)
+    assert "billed me two times" in encoder.encoded and len(encoder.encoded) <= 20
+    index = updated.by_rel["billing/charged-twice-refunds.md"]
+    rows = updated.matrix[updated.bounds[index] : updated.bounds[index + 1]]
+    assert len(rows) == len(encoder.encoded)
+    assert warnings == []
+
+
+def test_a_damaged_matrix_is_encoded_again_with_a_warning(demo: Project) -> None:
+    encoder = CountingEncoder(demo.cache_dir)
+    first = ArticleVectors.open(demo, encoder, lambda m: None)
+    path = demo.cache_dir / FOLDER / MATRIX
+    with path.open("r+b") as handle:  # random bytes written over part of it
+        handle.seek(200)
+        handle.write(os.urandom(64))
+    warnings: list[str] = []
+    encoder.encoded.clear()
+    again = ArticleVectors.open(demo, encoder, warnings.append)
+    assert warnings and "damaged" in warnings[0]
+    assert len(encoder.encoded) == len(first.matrix) and np.allclose(again.matrix, first.matrix, atol=2e-3)
+
+
+def test_best_and_centre_cosines(demo: Project) -> None:
+    encoder = Encoder(demo.cache_dir)
+    vectors = ArticleVectors.open(demo, encoder, lambda m: None)
+    query = encoder.encode(["I forgot my password"])
+    best, centre = vectors.max_and_centroid(query)
+    assert best.shape == centre.shape == (1, len(vectors.entries))
+    assert vectors.entries[int(best.argmax())].slug == "reset-password"
+    assert vectors.entries[int(centre.argmax())].slug == "reset-password"
+    assert vectors.self_parts.shape == (len(vectors.entries), 2)
+    assert (vectors.self_parts[:, 1] > 0.3).mean() > 0.8 and np.isfinite(vectors.selves(5.0)).all()
+
+
+def test_question_vectors_are_kept_and_a_torn_record_is_cut_off(demo: Project) -> None:
+    encoder = Encoder(demo.cache_dir)
+    store = TextVectors(demo, encoder)
+    texts = ["can I get a W-9", "dark mode please"]
+    vectors = encoder.encode(texts)
+    store.add(texts, vectors)
+    with store.path.open("ab") as handle:
+        handle.write(b"torn record")  # a writer killed mid-record
+    store.add(["a third question"], encoder.encode(["a third question"]))
+    fresh = TextVectors(demo, encoder)
+    known, missing = fresh.lookup([*texts, "a third question", "never seen"])
+    assert missing == [3]
+    assert np.allclose(known[:2], vectors, atol=2e-3)
+    assert store.path.stat().st_size % store.record == 0
+
+
+@pytest.mark.parametrize("how", ["truncated", "deleted", "manifest emptied"])
+def test_a_truncated_or_missing_matrix_is_encoded_again(demo: Project, how: str) -> None:
+    encoder = CountingEncoder(demo.cache_dir)
+    first = ArticleVectors.open(demo, encoder, lambda m: None)
+    path = demo.cache_dir / FOLDER / MATRIX
+    if how == "truncated":
+        with path.open("r+b") as handle:
+            handle.truncate(path.stat().st_size // 2)
+    elif how == "deleted":
+        path.unlink()
+    else:
+        (demo.cache_dir / FOLDER / "articles.json").write_text("")
+    encoder.encoded.clear()
+    again = ArticleVectors.open(demo, encoder, lambda m: None)
+    assert len(encoder.encoded) == len(first.matrix) and np.allclose(again.matrix, first.matrix, atol=2e-3)
