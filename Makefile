@@ -8,11 +8,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SITE_DIR ?= site
 
-.PHONY: help setup site serve test check bench browser-deps clean
+.PHONY: help setup site serve test test-slow check bench browser-deps clean
 
 help:
 	@echo "make site          set up and build the demo help center into $(SITE_DIR)/"
-	@echo "make test          set up and run the whole test suite"
+	@echo "make test          set up and run the test suite"
+	@echo "make test-slow     the SIGKILL trials on real processes (CI runs them too)"
 	@echo "make serve         live preview of the demo help center"
 	@echo "make check         validate the demo knowledge base"
 	@echo "make browser-deps  install Debian's chromium + chromium-driver for the browser test"
@@ -42,7 +43,10 @@ check: $(STAMP)
 	$(BIN)/kbgen check
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not trials"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m trials
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from . import fastyaml
+from . import fastyaml, yamlio
 from .errors import ERROR, WARNING, Diagnostic, KbgenError
 
 STATUSES = ("draft", "published", "archived")
@@ -187,12 +187,27 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
         )
         return None, diags
     fm, body, body_line = parts
+    for key, first, again in yamlio.repeated_keys(fm):
+        problem(
+            "duplicate-key",
+            f"'{key}' is given twice (lines {first + 1} and {again + 1}); only the last would count, "
+            "so keep the one you mean",
+            key,
+            again + 1,
+        )
+    repeated = any(d.rule == "duplicate-key" for d in diags)
     try:
         meta = fastyaml.load(fm)
         if meta is None:
             if _LOADER is None:
                 _LOADER = _yaml_loader()
-            meta = yaml.load(fm, Loader=_LOADER)
+            meta = yamlio.load(fm, _LOADER)
+    except yamlio.YamlTooLarge as exc:
+        problem("yaml-too-large", f"the front matter cannot be used: {exc}", line=1)
+        return None, diags
+    except RecursionError:
+        problem("yaml-too-large", "the front matter is nested too deeply to read", line=1)
+        return None, diags
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or "it cannot be read"
@@ -207,6 +222,8 @@ def parse_article(path: Path, rel: str, category: str, text: str) -> tuple[Artic
         meta = {}
     if not isinstance(meta, dict):
         problem("yaml-syntax", "the front matter must be a list of 'key: value' lines", line=2)
+        return None, diags
+    if repeated:  # which value was meant is the editor's call: the article is not used until then
         return None, diags
 
     lines: dict[str, int] | None = None

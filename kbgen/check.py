@@ -70,7 +70,7 @@ def kb_signature(kb_dir: Path) -> tuple[tuple[str, int, int], ...]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
             else:
-                info = entry.stat()
+                info = entry.stat(follow_symlinks=False)  # a link's own stamp: a dangling one is fine here
                 found.append((entry.path, info.st_mtime_ns, info.st_size))
     return tuple(sorted(found))
 
@@ -101,6 +101,7 @@ def _check(project: Project, today: date, changed_since: str | None) -> CheckRes
     diagnostics += duplicate_slugs(kb)
     diagnostics += broken_links(kb)
     diagnostics += article_advice(kb, today)
+    diagnostics += live_html(kb)
     if changed_since:
         changed = changed_files(project, changed_since)
         diagnostics = [d for d in diagnostics if d.path in changed]
@@ -125,6 +126,54 @@ def duplicate_slugs(kb: KnowledgeBase) -> list[Diagnostic]:
                     "file names must be unique across the knowledge base",
                 )
             )
+    return found
+
+
+# elements an article should never need: they run, load or send something on the published page
+_RISKY_ELEMENT = re.compile(r"<(script|iframe|frame|object|embed|form|base|meta|link|style|svg)\b", re.IGNORECASE)
+# attr_list's `{: onclick="..." }` (or `{ onclick=... }`) adds an event handler to the element before it
+_ATTR_LIST_HANDLER = re.compile(r"\{:?[^{}\n]*\bon[a-z]+\s*=", re.IGNORECASE)
+
+
+def _outside_code(body: str) -> str:
+    """BODY with fenced blocks and code spans blanked (their text is shown, never run)."""
+    if "```" in body or "~~~" in body:
+        body = _FENCE_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
+    if "`" in body:
+        body = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), body)
+    return body
+
+
+def live_html(kb: KnowledgeBase) -> list[Diagnostic]:
+    """Raw HTML in an article body that runs, loads or sends something on the public site.
+
+    Editors are trusted (a body is theirs to write), so this is a warning (`--strict` fails on
+    it): script and style, event handlers (also through attr_list), javascript: and data: URLs,
+    frames, objects, forms, <base> and <meta>.
+    """
+    from .markup import live_markup
+
+    found = []
+    for article in kb.articles:
+        if "<" not in article.body and "{" not in article.body:
+            continue
+        body = _outside_code(article.body)
+        what = live_markup(body)
+        offset = -1
+        if what:
+            offset = body.find("<")
+        else:
+            risky = _RISKY_ELEMENT.search(body) or _ATTR_LIST_HANDLER.search(body)
+            if risky:
+                what, offset = risky.group(0).strip(), risky.start()
+        if not what:
+            continue
+        line = article.body_line + body.count("\n", 0, max(offset, 0))
+        found.append(Diagnostic(
+            article.rel, line, WARNING, "live-html",
+            f"the body holds live HTML ({what}); it would run or load on the published page: write it in "
+            "Markdown, or ask a developer to add it to the site's theme",
+        ))
     return found
 
 
@@ -277,7 +326,10 @@ def changed_files(project: Project, ref: str) -> set[str]:
             raise KbgenError(f"git could not compare with '{ref}': {exc.stderr.strip()}") from None
         return [line for line in done.stdout.splitlines() if line]
 
+    if ref.startswith("-"):  # git would read it as an option (`--output=FILE` writes a file)
+        raise KbgenError(f"--changed-since: '{ref}' is not a git ref; give a branch, tag or commit, like origin/main")
     top = Path(git("rev-parse", "--show-toplevel")[0])
+    git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     names = git("diff", "--name-only", ref, "--") + git("ls-files", "--others", "--exclude-standard", "--full-name")
     changed = set()
     for name in names:

@@ -190,6 +190,8 @@ def write_drafts(
     today = today or date.today()
     if not kb.categories:
         raise KbgenError("kb/ has no category folder to put drafts in; create one first (kbgen init makes one)")
+    if not dry_run:
+        NoteLog(project.gaps_dir).ensure_writable()
     by_note = _drafts_by_note(kb)
     # every file name under kb/ is taken, including files that do not parse
     taken = {a.slug for a in kb.articles} | {p.stem for p in project.kb_dir.rglob("*.md")}
@@ -412,6 +414,9 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
             + "\n".join(f"  {d}" for d in errors)
         )
 
+    log = NoteLog(kb.project.gaps_dir)
+    if not dry_run:
+        log.ensure_writable()
     original = article.path.read_bytes()
     edit_file(article.path, article.rel, lambda text: set_front_matter(text, changes, where=article.rel))
     errors = [d for d in check(kb.project, today=today).errors if d.path == article.rel]
@@ -422,5 +427,9 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
     if dry_run:
         return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)
     events = [(note_id, "resolved", {"article": article.slug, "by": "promote"}) for note_id in article.source_notes]
-    NoteLog(kb.project.gaps_dir).add_events(events)
+    try:
+        log.add_events(events)
+    except OSError as exc:  # the draft goes back as it was, so promoting again later is whole
+        atomic_write_bytes(article.path, original)
+        raise KbgenError(f"{article.rel}: the notes could not be marked resolved ({exc.strerror}); the draft was left as it was") from None
     return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -95,3 +97,28 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def editing(project_cache: Path) -> Iterator[None]:
+    """One command at a time that edits kb/ from the notes (draft, promote, apply-findability).
+
+    Two `kbgen draft` runs at once would each read the same gaps and write the same drafts; the
+    second waits here for the first, then reads what the first wrote. A cache that cannot be
+    written only loses the lock (the notes' own lock still keeps the log whole)."""
+    try:
+        project_cache.mkdir(parents=True, exist_ok=True)
+        fd = os.open(project_cache / "edit.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows
+            pass
+        yield
+    finally:
+        os.close(fd)

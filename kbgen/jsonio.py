@@ -8,7 +8,8 @@ NaN and Infinity, which JSON does not have. Every reader of untrusted JSON goes 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 MAX_LINE_BYTES = 1_000_000  # a note is at most ~25,000 characters of text; a longer line is not one
 
@@ -29,3 +30,22 @@ def loads(text: str | bytes, limit: int = MAX_LINE_BYTES) -> Any:
         raise ValueError(f"not valid JSON ({exc.msg})") from None
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
+
+
+def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) for each line of HANDLE; a line longer than LIMIT comes as None, and
+    is never held in memory whole (a shard holding one endless line must not stop a report)."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # skip the rest of the long line
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+        else:
+            yield number, line

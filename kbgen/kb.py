@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import yamlio
 from .articles import SLUG_RE, Article, parse_article, read_text
 from .errors import ERROR, WARNING, Diagnostic
 from .project import Project
@@ -92,6 +93,9 @@ class KnowledgeBase:
         for entry in sorted(os.scandir(kb_dir), key=lambda e: e.name):
             if entry.name.startswith("."):
                 continue
+            if entry.is_symlink():
+                self._symlink(Path(entry.path))
+                continue
             if entry.is_dir():
                 folders.append(entry.name)
                 self._load_folder(Path(entry.path), entry.name)
@@ -105,6 +109,8 @@ class KnowledgeBase:
                         "articles must be inside a category folder, like kb/billing/" + entry.name,
                     )
                 )
+            elif entry.name != CATEGORIES_FILE:
+                self._not_published(Path(entry.path))
         for name in folders:
             if name in configured:
                 self.categories[name] = configured[name]
@@ -140,6 +146,9 @@ class KnowledgeBase:
             path = Path(entry.path)
             if entry.name.startswith("."):
                 continue
+            if entry.is_symlink():
+                self._symlink(path)
+                continue
             if entry.is_dir():
                 if any(p.suffix == ".md" for p in path.rglob("*.md")):
                     self.diagnostics.append(
@@ -154,6 +163,7 @@ class KnowledgeBase:
                     )
                 continue
             if not entry.name.endswith(".md"):
+                self._not_published(path)
                 continue
             rel = f"{kb_rel}/{category}/{entry.name}"
             text, problems = read_text(path, rel)
@@ -164,6 +174,25 @@ class KnowledgeBase:
             self.diagnostics.extend(problems)
             if article is not None:
                 self.articles.append(article)
+
+    def _symlink(self, path: Path) -> None:
+        """A symbolic link in kb/: never followed (it could publish any file on the machine)."""
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        self.diagnostics.append(Diagnostic(
+            self._rel(path), 0, ERROR, "symlink",
+            f"this is a symbolic link (to {target}); kbgen does not follow links, so nothing outside kb/ is "
+            "published: put the file itself here instead",
+        ))
+
+    def _not_published(self, path: Path) -> None:
+        self.diagnostics.append(Diagnostic(
+            self._rel(path), 0, WARNING, "not-an-article",
+            "this file is not a Markdown article and is not published; put images and documents under "
+            "docs/ (for example docs/assets/) and link to them from there",
+        ))
 
     def _load_categories(self, path: Path) -> dict[str, Category]:
         """kb/categories.yml: `<folder>: {title, description, order}` for each category."""
@@ -196,15 +225,25 @@ class KnowledgeBase:
             problem("wrong-type", "categories.yml must map each folder name to its title, description and order", line=1)
             return {}
         found: dict[str, Category] = {}
+        if yamlio.expanded_size(root) > yamlio.MAX_NODES:
+            problem("yaml-too-large", f"categories.yml expands to more than {yamlio.MAX_NODES:,} values (repeated YAML aliases)", line=1)
+            return {}
         for key_node, value_node in root.value:
             name = str(key_node.value)
             line = key_node.start_mark.line + 1
+            if name in found:
+                problem("duplicate-key", f"category '{name}' is given twice (lines {found[name].line} and {line}); keep one",
+                        name, line)
+                continue
             if not isinstance(value_node, yaml.MappingNode):
                 problem("wrong-type", f"'{name}' must have title, description and order under it", name, line)
                 continue
-            fields: dict[str, tuple[str, int, yaml.Node]] = {
-                str(k.value): (str(k.value), k.start_mark.line + 1, v) for k, v in value_node.value
-            }
+            fields: dict[str, tuple[str, int, yaml.Node]] = {}
+            for k, v in value_node.value:
+                if str(k.value) in fields:
+                    problem("duplicate-key", f"'{k.value}' of '{name}' is given twice; keep one", f"{name}.{k.value}",
+                            k.start_mark.line + 1)
+                fields[str(k.value)] = (str(k.value), k.start_mark.line + 1, v)
             category = Category(name, name.replace("-", " ").capitalize(), line=line)
             for field_name, field_line, node in fields.values():
                 if field_name not in CATEGORY_KEYS:

@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 
 # elements that load or redirect, and the attributes that make them do it
 _LOADING = {
-    "script": {"src"}, "iframe": {"src", "srcdoc"}, "frame": {"src"}, "object": {"data", "codebase"},
+    "script": {"src", "href", "xlink:href"}, "iframe": {"src", "srcdoc"}, "frame": {"src"}, "object": {"data", "codebase"},
     "embed": {"src"}, "applet": {"code", "codebase", "archive"}, "portal": {"src"}, "base": {"href"},
     "link": {"href"}, "meta": {"http-equiv"},
 }
@@ -79,8 +79,35 @@ class _Finder(HTMLParser):
             self.found = f"<{tag} {loading[0]}=...>"
 
 
+# Where a browser may end raw text or a comment sooner than Python's parser does: after any of
+# these, what follows is read again as markup of its own (`<noscript><p title="</noscript><img
+# onerror=...>">` runs in a browser with scripting on; `<!--><img onerror=...>` is an empty comment).
+_RESTARTS = re.compile(r"</(?:noscript|textarea|title|style|xmp|noembed|noframes|iframe|script|template|svg|math)|-->|--!>|<!-->", re.I)
+
+
+# a tag still open when the text ends: `<img src=x onerror=...` with no `>` (a tag name, then space or /)
+_OPEN_AT_END = re.compile(r"<[A-Za-z][A-Za-z0-9-]*[\s/][^<>]*$")
+
+
 def live_markup(text: str) -> str:
-    """The first live construct in TEXT, described briefly; "" when there is none."""
+    """The first live construct in TEXT, described briefly; "" when there is none.
+
+    TEXT counts as live if any way a browser might read it is: as it stands, from after each
+    place raw text or a comment could end early, and with a tag left open at the end closed (a
+    template or page around it could close it)."""
+    if "<" not in text:
+        return ""
+    readings = [text, *(text[m.end() :] for m in _RESTARTS.finditer(text))]
+    if _OPEN_AT_END.search(text):
+        readings.append(text + ">")
+    for reading in readings:
+        found = _live(reading)
+        if found:
+            return found
+    return ""
+
+
+def _live(text: str) -> str:
     if "<" not in text:
         return ""
     finder = _Finder()

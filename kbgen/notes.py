@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import KbgenError
-from .jsonio import loads
+from .jsonio import bounded_lines, loads
 
 CHANNELS = ("chat", "email", "phone", "in-person", "other")
 EVENTS = ("drafted", "resolved", "dismissed", "reopened")
@@ -171,6 +171,11 @@ def make_note(record: dict[str, Any], now: str | None = None, public_domains: It
     note_id = _text(record, "id")
     if note_id and not _ID_RE.match(note_id):
         raise NoteError("'id' may use only letters, digits and . _ : / # -", key="id")
+    if note_id:
+        # an id is stored as given (it is the caller's key), so it may not carry personal data
+        found = redact(note_id.replace(".", " . ").replace("_", " ")).kinds
+        if found:
+            raise NoteError(f"'id' looks like it holds personal data ({', '.join(found)}); use a ticket or message number", key="id")
     moment = _text(record, "time")
     if moment:
         try:
@@ -218,6 +223,11 @@ class NoteLog:
         self.dir = gaps_dir
 
     def shards(self) -> list[Path]:
+        """The shard files, oldest first: regular files only (a folder, FIFO or device named like
+        a shard would fail or hang a reader; `read` reports them)."""
+        return [p for p in self._named_shards() if p.is_file()]
+
+    def _named_shards(self) -> list[Path]:
         return sorted(self.dir.glob("*.jsonl")) if self.dir.is_dir() else []
 
     def shard_for(self, moment: str) -> Path:
@@ -233,6 +243,24 @@ class NoteLog:
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def ensure_writable(self) -> None:
+        """Raise NoteError unless events can be appended now.
+
+        Commands that change kb/ and then record events (draft, promote, apply-findability) call
+        this first: a gaps/ that cannot be written must stop them before any article changes,
+        not after, when the notes could never be marked."""
+        shard = self.shard_for(utc_now())
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644))
+            if not os.access(self.dir, os.W_OK) or (shard.exists() and not (shard.is_file() and os.access(shard, os.W_OK))):
+                raise PermissionError(13, "Permission denied")
+        except OSError as exc:
+            raise NoteError(
+                f"{self.dir}: the note log cannot be written ({exc.strerror or exc}); nothing was changed. "
+                "Make gaps/ writable and run the command again"
+            ) from None
 
     def append(self, notes: Iterable[Note], chunk: int = 500) -> list[Stored]:
         """Store NOTES once each: a note whose id is already in the log is not written again."""
@@ -314,9 +342,17 @@ class NoteLog:
         """Every note, oldest first, with its events folded in; bad lines go to PROBLEMS."""
         notes: dict[str, Note] = {}
         events: list[dict[str, Any]] = []
-        for shard in self.shards():
+        for shard in self._named_shards():
+            if not shard.is_file():
+                if problems is not None:
+                    problems.append(ReadProblem(str(shard), 0, "skipped: it is not a regular file (a folder, pipe or device)"))
+                continue
             with shard.open("rb") as handle:
-                for number, raw in enumerate(handle, 1):
+                for number, raw in bounded_lines(handle):
+                    if raw is None:
+                        if problems is not None:
+                            problems.append(ReadProblem(str(shard), number, "skipped a line over 1,000,000 bytes"))
+                        continue
                     if not raw.strip():
                         continue
                     try:
@@ -395,9 +431,11 @@ def _check_time(moment: Any) -> None:
     if not isinstance(moment, str):
         raise ValueError(f"'time' must be text, not {type(moment).__name__}")
     try:
-        parse_time(moment)
+        when = parse_time(moment)
     except (ValueError, OverflowError):
         raise ValueError(f"'time' is '{moment[:40]}', not an ISO 8601 time") from None
+    if when < EARLIEST:  # what `kbgen log` refuses is not read either (a year-1 note would span 2,000 years of weeks)
+        raise ValueError(f"'time' is {moment[:40]}, before 2000")
 
 
 def _append_lines(shard: Path, lines: list[bytes]) -> None:

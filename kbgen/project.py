@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .jsonio import loads
+from . import yamlio
 from .errors import KbgenError, ProjectNotFound
 
 CONFIG_NAME = "mkdocs.yml"
@@ -32,6 +33,7 @@ class Project:
     options: dict[str, Any] = field(default_factory=dict)
     site_folder: str = "site"  # mkdocs.yml's site_dir and docs_dir, as written there
     docs_folder: str = "docs"
+    plugin_listed: bool = True  # mkdocs.yml lists the kbgen plugin (else a build would publish no article)
 
     @property
     def config_file(self) -> Path:
@@ -117,8 +119,10 @@ class Project:
     def relpath(self, path: Path) -> str:
         """A path as people see it in messages: relative to the root, with forward slashes."""
         try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
+            # a symbolic link is named where it is, not where it points
+            resolved = path.parent.resolve() / path.name if path.is_symlink() else path.resolve()
+            return resolved.relative_to(self.root).as_posix()
+        except (ValueError, OSError):
             return str(path)
 
     def url_for(self, path: str) -> str:
@@ -150,7 +154,8 @@ class Project:
                 "site_name": str(config.get("site_name") or ""),
                 "site_folder": str(config.get("site_dir") or "site"),
                 "docs_folder": str(config.get("docs_dir") or "docs"),
-                "options": plugin_options(config),
+                "options": plugin_options(config) or {},
+                "plugin_listed": plugin_options(config) is not None,
             }
             _store_settings(root, settings)
         return cls(root=root, **settings)
@@ -175,8 +180,9 @@ def _cached_settings(root: Path) -> dict[str, Any] | None:
         cached = loads((root / DEFAULTS["cache_dir"] / SETTINGS_CACHE).read_text(encoding="utf-8"), limit=0)
         if cached.pop("stamp") == _stamp(root / CONFIG_NAME):
             texts = ("site_url", "site_name", "site_folder", "docs_folder")
-            found = {key: cached[key] for key in (*texts, "options")}
-            if isinstance(found["options"], dict) and all(isinstance(found[key], str) for key in texts):
+            found = {key: cached[key] for key in (*texts, "options", "plugin_listed")}
+            if (isinstance(found["options"], dict) and all(isinstance(found[key], str) for key in texts)
+                    and isinstance(found["plugin_listed"], bool)):
                 return found
     except (OSError, ValueError, KeyError, AttributeError, TypeError):
         pass
@@ -210,7 +216,9 @@ def read_mkdocs_config(path: Path) -> dict[str, Any]:
     _Loader.add_multi_constructor("!", _ignore)
     _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = yamlio.load(path.read_text(encoding="utf-8"), _Loader)
+    except yamlio.YamlTooLarge as exc:
+        raise KbgenError(f"the site configuration cannot be used: {exc}", path=path.name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KbgenError(
@@ -227,11 +235,19 @@ def read_mkdocs_config(path: Path) -> dict[str, Any]:
     return data
 
 
-def plugin_options(config: dict[str, Any]) -> dict[str, Any]:
-    """The options given to the kbgen plugin in mkdocs.yml (empty when it has none)."""
-    for entry in config.get("plugins") or []:
+def plugin_options(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The kbgen plugin's options in mkdocs.yml, checked and with defaults filled in (the same
+    rules as the plugin's: `kbgen.settings`); None when mkdocs.yml does not list the plugin."""
+    from . import settings
+
+    plugins = config.get("plugins") or []
+    if isinstance(plugins, dict):  # mkdocs also takes plugins as a mapping
+        plugins = [{name: value} for name, value in plugins.items()]
+    if not isinstance(plugins, list):
+        raise KbgenError("'plugins' must be a list, with '- search' and '- kbgen' in it", path=CONFIG_NAME, key="plugins")
+    for entry in plugins:
         if entry == "kbgen":
-            return {}
+            return settings.read({}, CONFIG_NAME)
         if isinstance(entry, dict) and "kbgen" in entry:
-            return dict(entry["kbgen"] or {})
-    return {}
+            return settings.read(entry["kbgen"], CONFIG_NAME)
+    return None

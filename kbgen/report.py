@@ -12,7 +12,7 @@ import html
 from datetime import date
 from typing import Any
 
-from .escape import markdown_inline
+from .escape import markdown_inline, terminal
 from .gaps import Coverage
 from .kpis import kpis, stale_articles, waiting_drafts
 from .kb import KnowledgeBase
@@ -302,6 +302,10 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    def safe(text: str) -> Any:
+        """Untrusted text as a rich Text: never read as markup, no terminal controls."""
+        return Text(terminal(text))
+
     figures = Table.grid(padding=(0, 2))
     figures.add_column(style="dim")
     figures.add_column(justify="right", style="bold")
@@ -325,7 +329,7 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
         for column in ("Notes", "Answered\nwhen logged", "Findable", "In gaps", "Open\ngaps", "Stale", "Drafts"):
             by_category.add_column(column, justify="right")
         for name, cells in rows:
-            by_category.add_row(Text(name), *(cells[i] for i in keep))
+            by_category.add_row(safe(name), *(cells[i] for i in keep))
         console.print(by_category)
 
     gaps = report["gaps"]
@@ -338,7 +342,8 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
     table.add_column("Category", overflow="fold")
     table.add_column("Gap", no_wrap=True, min_width=12)
     for g in gaps[:top]:
-        table.add_row(str(g["rank"]), Text(g["title"]), str(g["size"]), str(len(g["agents"])), g["last_seen"][:10], Text(g["category"] or "–"), g["id"])
+        table.add_row(str(g["rank"]), safe(g["title"]), str(g["size"]), str(len(g["agents"])), safe(g["last_seen"][:10]),
+                      safe(g["category"] or "–"), safe(g["id"]))
     console.print(table)
     if len(gaps) > top:
         console.print(f"[dim]…and {len(gaps) - top} more: --top N, or --json for all.[/dim]")
@@ -349,10 +354,10 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
         found.add_column("Notes", justify="right")
         found.add_column("Phrasings")
         for entry in report["findability"][:top]:
-            found.add_row(Text(f"{entry['title']}\n{entry['slug']}"), str(entry["size"]), Text("\n".join(entry["phrasings"][:4])))
+            found.add_row(safe(f"{entry['title']}\n{entry['slug']}"), str(entry["size"]), safe("\n".join(entry["phrasings"][:4])))
         console.print(found)
         hidden = len(report["findability"]) - top
         more = f"…and {hidden} more articles (--top N, or --json for all). " if hidden > 0 else ""
         console.print(f"[dim]{more}kbgen report --apply-findability adds them all and marks those notes resolved.[/dim]")
     if report["stale"]:
-        console.print("Past their review date: " + ", ".join(s["path"] for s in report["stale"]))
+        console.print(safe("Past their review date: " + ", ".join(s["path"] for s in report["stale"])))

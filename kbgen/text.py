@@ -19,7 +19,7 @@ FILLER_WORDS = frozenset(
 )
 
 _WORD = re.compile(r"\w+(?:'\w+)?")
-PLACEHOLDER = re.compile(r"\[[a-z-]+\]")  # what redaction leaves in a note, such as [email]
+PLACEHOLDER = re.compile(r"\[[a-z_-]+\]")  # what redaction leaves in a note, such as [email]
 
 
 def words(text: str) -> list[str]:

@@ -100,6 +100,14 @@ def demo_root() -> Path:
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.skip("chromium and chromedriver are not installed (run `make browser-deps`)")
+    driver = chrome(tmp_path_factory.mktemp("chromium-profile"))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def chrome(profile: Path, network_log: bool = False) -> object:
+    """Headless Debian Chromium with its own empty profile; NETWORK_LOG keeps every request it makes."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -108,13 +116,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1280,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--window-size=1280,900", f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
 def copy_demo(target: Path, parts: tuple[str, ...] = ("kb", "gaps", "docs")) -> Path:

@@ -46,7 +46,7 @@ def test_every_rule_has_a_case() -> None:
         "link-outside-kb", "not-utf8", "not-text", "empty-body", "unknown-key", "bad-slug",
         "no-category", "nested-folder", "bad-category-name", "stale", "future-date",
         "review-before-update", "missing-summary", "missing-questions", "duplicate-question",
-        "unused-category",
+        "unused-category", "duplicate-key", "yaml-too-large", "not-an-article", "live-html",
     }
     seen = set()
     for case in case_dirs():

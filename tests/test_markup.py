@@ -31,6 +31,15 @@ LIVE = [
     '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
     "<link rel=stylesheet href=//evil.example/x.css>",
     "<style>@import url(//evil.example/x.css)</style>",
+    # parser differentials: where a browser ends raw text, a comment or a tag differently
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<!--><img src=x onerror=alert(1)>-->",
+    "<!----!><img src=x onerror=alert(1)>-->",
+    '<textarea><img src=x onerror=alert(1)></textarea>',
+    '<title><img src=x onerror=alert(1)></title>',
+    '<svg><script href="data:,alert(1)"/></svg>',
+    '<svg><script xlink:href="//evil.example/x.js"></script></svg>',
+    "<img src=x onerror=alert(1)//",
 ]
 
 WORDS = [

@@ -6,6 +6,7 @@ Heavy modules are imported inside the commands, so `kbgen log` and `kbgen ask` s
 """
 
 
+import os
 import sys
 from typing import Annotated, Optional
 
@@ -13,6 +14,8 @@ import typer
 
 from kbgen import __version__
 from kbgen.errors import KbgenError
+
+from .output import QUICK_EXIT, say
 
 app = typer.Typer(
     name="kbgen",
@@ -51,14 +54,28 @@ from . import agent_commands, gap_commands, kb_commands, site_commands  # noqa: 
 
 def main() -> None:
     """Entry point: run the app, turning user-fixable errors into one line and exit status 1."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal or pipe that cannot show a character gets \u escapes
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
     try:
         app()
+    except SystemExit as exc:
+        if QUICK_EXIT["on"]:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if exc.code is not None and not isinstance(exc.code, int):
+                typer.echo(str(exc.code), err=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise
     except KbgenError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:  # a folder that is a file, a shard that is a folder, a full disk...
         where = f"{exc.filename}: " if exc.filename else ""
-        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        say(f"error: {where}{exc.strerror or exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

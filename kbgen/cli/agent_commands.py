@@ -14,11 +14,7 @@ import typer
 from kbgen.jsonio import loads
 
 from . import app
-from .output import JsonOption, fail, print_json, print_json_line
-
-
-def _warn(message: str) -> None:
-    typer.echo(f"warning: {message}", err=True)
+from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, warn
 
 
 def _engine(project: Any = None):  # type: ignore[no-untyped-def]
@@ -29,7 +25,7 @@ def _engine(project: Any = None):  # type: ignore[no-untyped-def]
     from .output import progress_on_stderr
 
     with progress_on_stderr(min_total=500) as step:
-        return open_engine(project or Project.find(), on_warning=_warn, progress=step)
+        return open_engine(project or Project.find(), on_warning=warn, progress=step)
 
 
 def _hit_lines(hits: list[Any], start: int = 1) -> list[str]:
@@ -58,6 +54,7 @@ def ask_command(
 
     Example: kbgen ask "how do I get a refund?" --limit 3
     """
+    QUICK_EXIT["on"] = True
     if question != "-":
         question = _decodable(question)
         if not question.strip():
@@ -176,6 +173,7 @@ def log_command(
 
     Example: kbgen log "can I pay by invoice?" --answer "Yes, on Team plans" --channel chat --ticket T-1234
     """
+    QUICK_EXIT["on"] = True
     from kbgen.notes import NoteError, NoteLog, make_note
     from kbgen.project import Project
 
@@ -185,7 +183,7 @@ def log_command(
     default_agent = os.environ.get("KBGEN_AGENT") or os.environ.get("USER") or ""
     log = NoteLog(project.gaps_dir)
     categories = _categories(project)
-    public_domains = [str(d) for d in project.options.get("public_email_domains") or []]
+    public_domains = list(project.options.get("public_email_domains") or [])
 
     def build(record: dict[str, Any]) -> Any:
         """A validated, redacted note from one record; NoteError names the field at fault."""
@@ -256,7 +254,7 @@ class _Matcher:
                 self.engine.remember([note.question for note in notes])
             except Exception as exc:  # the note log is what must never be refused
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-                _warn(f"could not match against the knowledge base ({reason}); notes are stored unmatched")
+                warn(f"could not match against the knowledge base ({reason}); notes are stored unmatched")
                 self.failed = True
         for note, result in zip(notes, answers):
             note.answered = result.answered

@@ -2,14 +2,14 @@
 
 
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from . import app
-from .output import JsonOption, fail, print_json, stderr_console
+from .output import JsonOption, fail, print_json, say, stderr_console, warn
 
 SinceOption = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only notes logged on or after DATE (YYYY-MM-DD).")]
 CategoryOption = Annotated[Optional[str], typer.Option("--category", help="Only this category (the note's, else its closest article's).")]
@@ -19,13 +19,17 @@ AsOfOption = Annotated[
 ]
 
 
-def _date(value: Optional[str], option: str) -> Optional[date]:
+def _date(value: Optional[str], option: str, bounded: bool = False) -> Optional[date]:
+    """A date option; BOUNDED: from 2000 (no note is older) to tomorrow (no note is newer)."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        found = date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a date like 2026-11-01", param_hint=option) from None
+    if bounded and (found.year < 2000 or found > date.today() + timedelta(days=1)):
+        raise typer.BadParameter(f"'{value}' is outside the notes' range (2000-01-01 to today)", param_hint=option)
+    return found
 
 
 def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str], quiet: bool) -> tuple[Any, Any, Any, date, Any]:
@@ -38,7 +42,7 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
     from kbgen.engine import open_engine
     from kbgen.project import Project
 
-    since_date, as_of_date = _date(since, "--since"), _date(as_of, "--as-of")
+    since_date, as_of_date = _date(since, "--since"), _date(as_of, "--as-of", bounded=True)
     today = as_of_date or date.today()
     moment = datetime.combine(today, datetime.max.time(), timezone.utc) if as_of_date else datetime.now(timezone.utc)
     project = Project.find()
@@ -48,7 +52,8 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
     problems: list[ReadProblem] = []
     notes = NoteLog(project.gaps_dir).read(problems)
     for problem in problems:
-        typer.echo(f"warning: {project.relpath(Path(problem.path))}:{problem.line}: {problem.message}", err=True)
+        where = f"{project.relpath(Path(problem.path))}:{problem.line}" if problem.line else project.relpath(Path(problem.path))
+        warn(f"{where}: {problem.message}")
     later = sum(1 for n in notes if n.when > moment)
     if later and not as_of_date:
         typer.echo(f"warning: {later} note{'s' * (later != 1)} dated after now left out (check the 'time' of the lines in gaps/)", err=True)
@@ -64,7 +69,7 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
                 tasks[label] = progress.add_task(label, total=total)
             progress.update(tasks[label], completed=done, total=total)
 
-        engine = open_engine(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True), progress=step)
+        engine = open_engine(project, on_warning=warn, progress=step)
         since_moment = datetime.combine(since_date, datetime.min.time(), timezone.utc) if since_date else None
         coverage = analyze(kb, notes, engine, as_of=moment, since=since_moment, category=category, progress=step)
     elapsed = time.monotonic() - started
@@ -102,10 +107,15 @@ def report_command(
 
     if html_file is not None:
         _check_html_file(html_file)
-    project, kb, coverage, today, _ = _coverage(since, category, as_of, json_output or markdown)
     if apply_findability:
-        _apply_findability(project, coverage, json_output)
+        from kbgen.files import editing
+        from kbgen.project import Project
+
+        with editing(Project.find().cache_dir):  # one editing command at a time, each seeing the last's work
+            project, kb, coverage, today, _ = _coverage(since, category, as_of, json_output or markdown)
+            _apply_findability(project, coverage, json_output)
         return
+    project, kb, coverage, today, _ = _coverage(since, category, as_of, json_output or markdown)
     filters = {"since": since, "category": category, "min_size": min_size}
     data = report.build(coverage, kb, today, filters, min_size)
     if html_file is not None:
@@ -147,6 +157,7 @@ def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:
 
     applied = []
     events = []
+    NoteLog(project.gaps_dir).ensure_writable()
     for entry in coverage.findable:
         if not entry.path:
             continue
@@ -160,7 +171,7 @@ def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:
         typer.echo("No findability fixes to apply.")
     for item in applied if not json_output else []:
         added, notes = len(item["added"]), len(item["note_ids"])
-        typer.echo(f"{item['path']}: added {added} phrasing{'s' * (added != 1)}; {notes} notes resolved")
+        say(f"{item['path']}: added {added} phrasing{'s' * (added != 1)}; {notes} notes resolved")
 
 
 @app.command("draft")
@@ -179,13 +190,16 @@ def draft_command(
     Example: kbgen draft --min-size 3 --top 5
     """
     from kbgen.drafts import write_drafts
+    from kbgen.files import editing
+    from kbgen.project import Project
 
-    project, kb, coverage, today, engine = _coverage(None, None, None, json_output)
-    notes_by_id = {n.id: n for n in coverage.notes}  # already read: no second pass over the log
-    results = write_drafts(
-        kb, coverage, engine, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run,
-        warn=lambda message: typer.echo(f"warning: {message}", err=True),
-    )
+    with editing(Project.find().cache_dir):
+        project, kb, coverage, today, engine = _coverage(None, None, None, json_output)
+        notes_by_id = {n.id: n for n in coverage.notes}  # already read: no second pass over the log
+        results = write_drafts(
+            kb, coverage, engine, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run,
+            warn=warn,
+        )
     if json_output:
         print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results]})
         return
@@ -195,10 +209,10 @@ def draft_command(
     verb = "would " if dry_run else ""
     for r in results:
         if r.created:
-            typer.echo(f"{verb}create {r.path}  ({len(r.note_ids)} notes, gap {r.gap_id})")
+            say(f"{verb}create {r.path}  ({len(r.note_ids)} notes, gap {r.gap_id})")
         else:
             body = ", body updated" if r.body_updated else ""
-            typer.echo(f"{verb}update {r.path}  (+{len(r.note_ids)} notes{body})")
+            say(f"{verb}update {r.path}  (+{len(r.note_ids)} notes{body})")
     if not dry_run:
         typer.echo("Next: edit the drafts, then `kbgen promote PATH` in a pull request.", err=True)
 
@@ -221,12 +235,16 @@ def promote_command(
     from kbgen.kb import KnowledgeBase
     from kbgen.project import Project
 
-    kb = KnowledgeBase.load(Project.find())
-    result = promote(kb, find_draft(kb, draft), reviewer=reviewer, dry_run=dry_run)
+    from kbgen.files import editing
+
+    project = Project.find()
+    with editing(project.cache_dir):
+        kb = KnowledgeBase.load(project)
+        result = promote(kb, find_draft(kb, draft), reviewer=reviewer, dry_run=dry_run)
     if json_output:
         print_json({"dry_run": dry_run, "path": result.path, "slug": result.slug, "note_ids": result.note_ids,
                     "changes": {k: str(v) for k, v in result.changes.items()}})
         return
     verb = "Would publish" if dry_run else "Published"
-    typer.echo(f"{verb} {result.path}: {result.title}")
+    say(f"{verb} {result.path}: {result.title}")
     typer.echo(f"{'would mark' if dry_run else 'marked'} {len(result.note_ids)} notes resolved")

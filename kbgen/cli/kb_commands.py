@@ -30,6 +30,7 @@ def check_command(
     Example: kbgen check --format github --changed-since origin/main
     """
     from kbgen.check import check
+    from kbgen.escape import github_data, github_property, terminal
     from kbgen.project import Project
 
     if output_format not in ("text", "json", "github"):
@@ -42,12 +43,12 @@ def check_command(
     elif output_format == "github":
         for d in result.diagnostics:
             kind = "error" if d.is_error or strict else "warning"
-            message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             line = f",line={d.line}" if d.line else ""
-            typer.echo(f"::{kind} file={d.path}{line},title=kbgen {d.rule}::{message}")
+            # file names and messages hold editors' text: escaped, they cannot end the command early
+            typer.echo(f"::{kind} file={github_property(d.path)}{line},title=kbgen {d.rule}::{github_data(d.message)}")
     else:
         for d in result.diagnostics:
-            typer.echo(str(d))
+            typer.echo(terminal(str(d)))
         errors, warnings = len(result.errors), len(result.warnings)
         verdict = "failed" if result.failed(strict) else "ok"
         typer.echo(

@@ -23,9 +23,25 @@ def print_json_line(data: Any) -> None:
     sys.stdout.flush()
 
 
+# Commands that agents run many times a day set this: once their output is flushed, the process
+# ends without tearing down onnxruntime, numpy and the index (about 20 ms of a 0.3 s command).
+QUICK_EXIT = {"on": False}
+
+
+def say(text: str, err: bool = False) -> None:
+    """One line for people, with untrusted parts (titles, file names, note text) made terminal-safe."""
+    from kbgen.escape import terminal
+
+    typer.echo(terminal(text), err=err)
+
+
+def warn(message: str) -> None:
+    say(f"warning: {message}", err=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Stop the command with MESSAGE on stderr; no traceback."""
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app
-from .output import fail
+from .output import fail, say, warn
 
 
 def _checked_project():  # type: ignore[no-untyped-def]
@@ -16,10 +16,13 @@ def _checked_project():  # type: ignore[no-untyped-def]
     from kbgen.project import Project
 
     project = Project.find()
+    if not project.plugin_listed:
+        fail(f"{project.relpath(project.config_file)} does not list the kbgen plugin under 'plugins:', so the site would "
+             "have no articles; add '- kbgen' after '- search'")
     result = check(project)
     if result.errors:
         for d in result.errors:
-            typer.echo(str(d), err=True)
+            say(str(d), err=True)
         fail(f"not building: the knowledge base has {len(result.errors)} error(s); fix them and try again")
     return project
 
@@ -102,7 +105,7 @@ def build_command(
                 tasks[label] = progress.add_task(label, total=total)
             progress.update(tasks[label], completed=done, total=total)
 
-        open_engine(project, on_warning=lambda message: typer.echo(f"warning: {message}", err=True), progress=step).close()
+        open_engine(project, on_warning=warn, progress=step).close()
     typer.echo(f"Built the help site in {target} and refreshed the search index ({time.monotonic() - started:.1f} s)", err=True)
 
 

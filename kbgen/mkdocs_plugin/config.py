@@ -1,43 +1,33 @@
-"""Options of the kbgen mkdocs plugin, as given under `plugins: - kbgen:` in mkdocs.yml."""
+"""The kbgen plugin's options, declared to mkdocs from the core's one table (`kbgen.settings`).
+
+mkdocs validates them as it loads mkdocs.yml; `plugin.py` reads them again with the core's rules
+(the ones `kbgen log` and the other commands use), so both refuse the same values.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 
+from kbgen.settings import OPTIONS, Option
 
-class KbgenConfig(Config):
-    enabled = opt.Type(bool, default=True)
 
-    # Where the knowledge base lives, relative to mkdocs.yml
-    kb_dir = opt.Type(str, default="kb")
-    gaps_dir = opt.Type(str, default="gaps")
-    cache_dir = opt.Type(str, default=".kbgen-cache")
+def _declared(option: Option) -> Any:
+    if option.kind == "flag":
+        return opt.Type(bool, default=option.default)
+    if option.kind == "text":
+        return opt.Type(str, default=option.default)
+    if option.kind == "whole number":
+        return opt.Type(int, default=option.default)
+    if option.kind == "number":
+        return opt.Type((int, float), default=option.default)
+    if option.kind == "list of text":
+        return opt.ListOfItems(opt.Type(str), default=list(option.default))
+    if option.kind == "choice":
+        return opt.Choice(option.choices, default=option.default)
+    raise ValueError(f"unknown option kind {option.kind!r}")
 
-    # Validation: refuse to build when `kbgen check` finds errors
-    strict = opt.Type(bool, default=True)
 
-    # "Still need help?" block on every article, and the path offered when search finds nothing
-    contact_url = opt.Type(str, default="")
-    contact_title = opt.Type(str, default="Still need help?")
-    contact_text = opt.Type(str, default="Our support team is happy to help.")
-    contact_label = opt.Type(str, default="Contact support")
-    contact_query_param = opt.Type(str, default="q")
-
-    # Home page and article pages
-    featured = opt.ListOfItems(opt.Type(str), default=[])
-    featured_count = opt.Type(int, default=6)
-    related_count = opt.Type(int, default=5)
-
-    # Navigation: categories only, so page size stays flat as the knowledge base grows
-    nav = opt.Type(bool, default=True)
-
-    # Gap notes: e-mail domains that are the company's own and are not redacted (support@...)
-    public_email_domains = opt.ListOfItems(opt.Type(str), default=[])
-
-    # Matching for `kbgen ask`, `log`, `report` and `draft`: semantic (sentence encoder and lexical
-    # index, fused) or lexical (the lexical index alone); KBGEN_ENGINE overrides it
-    engine = opt.Choice(("semantic", "lexical"), default="semantic")
-
-    # Site search: weight of the customers' phrasings (title is 1000, body text 1)
-    search_questions_boost = opt.Type((int, float), default=500)
+KbgenConfig: Any = type("KbgenConfig", (Config,), {name: _declared(option) for name, option in OPTIONS.items()})

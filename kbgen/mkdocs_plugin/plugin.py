@@ -28,6 +28,8 @@ from mkdocs.utils import get_relative_url
 from kbgen.articles import Article
 from kbgen.check import check
 from kbgen.errors import KbgenError
+from kbgen.settings import OPTIONS
+from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
 from kbgen.site import SiteModel
@@ -43,7 +45,7 @@ ASSET_DIR = "assets/kbgen"
 HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->")
 
 
-class KbgenPlugin(BasePlugin[KbgenConfig]):
+class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
     supports_multiple_instances = False
 
     def __init__(self) -> None:
@@ -57,6 +59,10 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         if not self.config.enabled:
             return config
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        try:  # the core's rules, as the command line reads the same options
+            read_settings({k: v for k, v in self.config.items() if k in OPTIONS})
+        except KbgenError as exc:
+            raise PluginError(str(exc)) from None
         self.project = Project(
             root=root.resolve(),
             site_url=config.site_url or "",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, KbBuilder, assert_clean_failure, copy_demo, run_kbgen
-from tests.test_redact import POSITIVE
+from tests.redact.golden import POSITIVE
 
 
 @pytest.fixture

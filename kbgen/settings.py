@@ -1,0 +1,89 @@
+"""The kbgen plugin's options in mkdocs.yml: one table, read with one set of rules.
+
+The command line reads them from mkdocs.yml (`Project.load`) and the mkdocs plugin declares
+them to mkdocs (`kbgen.mkdocs_plugin.config`), both from the table below, so a value the site
+refuses is refused by `kbgen log` too, with the same words: `public_email_domains: cos.example`
+is an error in both, never a list of letters in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import KbgenError
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its kind ("text", "flag", "whole number", "number", "list of text", "choice"),
+    its default, the choices of a choice, and what it is for (shown in errors)."""
+
+    kind: str
+    default: Any
+    choices: tuple[str, ...] = ()
+
+
+OPTIONS: dict[str, Option] = {
+    "enabled": Option("flag", True),
+    # where the knowledge base lives, relative to mkdocs.yml
+    "kb_dir": Option("text", "kb"),
+    "gaps_dir": Option("text", "gaps"),
+    "cache_dir": Option("text", ".kbgen-cache"),
+    # validation: refuse to build when `kbgen check` finds errors
+    "strict": Option("flag", True),
+    # "Still need help?" on every article, and the way out when search finds nothing
+    "contact_url": Option("text", ""),
+    "contact_title": Option("text", "Still need help?"),
+    "contact_text": Option("text", "Our support team is happy to help."),
+    "contact_label": Option("text", "Contact support"),
+    "contact_query_param": Option("text", "q"),
+    # home page and article pages
+    "featured": Option("list of text", []),
+    "featured_count": Option("whole number", 6),
+    "related_count": Option("whole number", 5),
+    # navigation: categories only, so page size stays flat as the knowledge base grows
+    "nav": Option("flag", True),
+    # gap notes: the company's own e-mail domains, kept instead of redacted (support@...)
+    "public_email_domains": Option("list of text", []),
+    # matching: semantic (encoder and lexical index fused) or lexical; KBGEN_ENGINE overrides it
+    "engine": Option("choice", "semantic", ("semantic", "lexical")),
+    # site search: weight of the customers' phrasings (title is 1000, body text 1)
+    "search_questions_boost": Option("number", 500),
+}
+
+
+def problem(name: str, value: Any) -> str:
+    """What is wrong with VALUE for option NAME, in words; "" when it is fine."""
+    option = OPTIONS.get(name)
+    if option is None:
+        return f"'{name}' is not an option of the kbgen plugin (known: {', '.join(OPTIONS)})"
+    kind = option.kind
+    if kind == "flag" and not isinstance(value, bool):
+        return f"'{name}' must be true or false, not {value!r}"
+    if kind == "text" and not isinstance(value, str):
+        return f"'{name}' must be text, not {value!r}"
+    if kind == "whole number" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        return f"'{name}' must be a whole number, not {value!r}"
+    if kind == "number" and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+        return f"'{name}' must be a number, not {value!r}"
+    if kind == "list of text" and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+        return f"'{name}' must be a list of text, like [a, b], not {value!r}"
+    if kind == "choice" and value not in option.choices:
+        return f"'{name}' must be one of {', '.join(option.choices)}, not {value!r}"
+    return ""
+
+
+def read(options: Any, where: str = "mkdocs.yml") -> dict[str, Any]:
+    """The plugin's OPTIONS with defaults filled in; KbgenError naming the first bad one."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise KbgenError("the kbgen plugin's options must be 'name: value' lines under '- kbgen:'", path=where)
+    found = {name: option.default for name, option in OPTIONS.items()}
+    for name, value in options.items():
+        wrong = problem(str(name), value)
+        if wrong:
+            raise KbgenError(f"{wrong} (plugins: - kbgen:)", path=where, key=str(name))
+        found[str(name)] = value
+    return found
