@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,23 +43,29 @@ class Project:
     def _dir(self, key: str) -> Path:
         return (self.root / str(self.options.get(key) or DEFAULTS[key])).resolve()
 
-    @property
+    # worked out once: a report names tens of thousands of articles' files
+    @cached_property
     def kb_dir(self) -> Path:
         return self._dir("kb_dir")
 
-    @property
+    @cached_property
+    def kb_rel(self) -> str:
+        """kb/ as messages name it, relative to the root."""
+        return self.relpath(self.kb_dir)
+
+    @cached_property
     def gaps_dir(self) -> Path:
         return self._dir("gaps_dir")
 
-    @property
+    @cached_property
     def cache_dir(self) -> Path:
         return self._dir("cache_dir")
 
-    @property
+    @cached_property
     def site_dir(self) -> Path:
         return (self.root / self.site_folder).resolve()
 
-    @property
+    @cached_property
     def docs_dir(self) -> Path:
         return (self.root / self.docs_folder).resolve()
 

@@ -28,6 +28,12 @@ def _engine(project: Any = None):  # type: ignore[no-untyped-def]
         return open_engine(project or Project.find(), on_warning=warn, progress=step)
 
 
+def _one_question() -> None:
+    """One question's matrix products are tiny: OpenBLAS's thread pool would cost more to start
+    (about 60 ms of numpy's import on two cores) than it could save. Batches keep it."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def _hit_lines(hits: list[Any], start: int = 1) -> list[str]:
     from kbgen.escape import terminal
 
@@ -56,6 +62,7 @@ def ask_command(
     """
     QUICK_EXIT["on"] = True
     if question != "-":
+        _one_question()
         question = _decodable(question)
         if not question.strip():
             raise typer.BadParameter("the question is empty", param_hint="QUESTION")
@@ -174,6 +181,8 @@ def log_command(
     Example: kbgen log "can I pay by invoice?" --answer "Yes, on Team plans" --channel chat --ticket T-1234
     """
     QUICK_EXIT["on"] = True
+    if question != "-":
+        _one_question()
     from kbgen.notes import NoteError, NoteLog, make_note
     from kbgen.project import Project
 

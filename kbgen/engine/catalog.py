@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import Hit, snippet
+
 if TYPE_CHECKING:
     from ..articles import Article
     from ..project import Project
-    from . import Hit
 
 Stamps = dict[str, list[int]]  # kb-relative path -> [mtime_ns, size]
 
@@ -86,15 +87,13 @@ class Entry:
         """This article as a hit of SCORE; with a snippet for QUESTION when one is given.
 
         An internal article has no public address: its hit carries its file path only."""
-        from . import Hit, snippet
-
         public = self.audience == "public"
         return Hit(
             slug=self.slug,
             title=self.title,
             category=self.category,
             url=project.url_for(f"{self.category}/{self.slug}/") if public else "",
-            path=project.relpath(project.kb_dir / self.rel),
+            path=f"{project.kb_rel}/{self.rel}",
             score=score,
             snippet=snippet(self.summary, self.passages, question) if question is not None else "",
             audience=self.audience,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from ..articles import Article
 
-SCHEMA_VERSION = 3  # 2: the manifest records the index files; 3: internal hits carry their path
+SCHEMA_VERSION = 4  # 2: the manifest records the index files; 3: internal hits carry their path; 4: path column
 INDEX_DIR = "search"
 MANIFEST = "manifest.json"
 
@@ -122,7 +122,7 @@ def _analyzers() -> tuple[Any, Any]:
 def _schema() -> Any:
     words, ngrams = _analyzers()
     return fields.Schema(
-        path=fields.ID(stored=True, unique=True),  # kb-relative source file
+        path=fields.ID(stored=True, unique=True, sortable=True),  # kb-relative source file (a column: read fast)
         slug=fields.ID(stored=True),
         category=fields.ID(stored=True),
         audience=fields.ID(stored=True),
@@ -203,9 +203,16 @@ class LexicalIndex:
         return found
 
     def paths(self) -> Iterator[tuple[int, str]]:
-        """(document number, kb-relative path) of every live document."""
-        for doc, stored in self.terms.reader.iter_docs():
-            yield doc, stored["path"]
+        """(document number, kb-relative path) of every live document, from the path column
+        (reading every document's stored fields would cost a second at 10,000 articles)."""
+        reader = self.terms.reader
+        if reader.doc_count_all() == 0:  # an empty index has no columns
+            return
+        column = reader.column_reader("path")
+        for doc in range(reader.doc_count_all()):
+            if not reader.is_deleted(doc):
+                value = column[doc]
+                yield doc, value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
     def whoosh_searcher(self) -> Any:
         """whoosh's own searcher with the same BM25F settings (tests compare scores with it)."""

@@ -29,6 +29,7 @@ its text alone, so new notes never move old ones; only the linkage can shift, a 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,40 @@ from .vectors import ArticleVectors, TextVectors
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+def _rechunked(blocks: Any, size: int) -> Any:
+    """The rows of sparse BLOCKS (of any heights), as blocks of exactly SIZE rows (the last may be shorter)."""
+    from scipy import sparse
+
+    pending: list[Any] = []
+    held = 0
+    for block in blocks:
+        pending.append(block)
+        held += block.shape[0]
+        while held >= size:
+            joined = sparse.vstack(pending).tocsr() if len(pending) > 1 else pending[0]
+            yield joined[:size]
+            rest = joined[size:]
+            pending, held = ([rest] if rest.shape[0] else []), rest.shape[0]
+    if held:
+        yield sparse.vstack(pending).tocsr() if len(pending) > 1 else pending[0]
+
+
+def _top(scores: np.ndarray, count: int) -> np.ndarray:
+    """Each row's COUNT best columns, best first (ties to the lower column), without sorting all of them."""
+    import numpy as np
+
+    count = min(count, scores.shape[1])
+    if count == 0:
+        return np.zeros((len(scores), 0), dtype=np.int64)
+    if count < scores.shape[1]:
+        part = np.argpartition(-scores, count - 1, axis=1)[:, :count]
+    else:
+        part = np.tile(np.arange(scores.shape[1]), (len(scores), 1))
+    picked = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -picked), axis=1)
+    return np.take_along_axis(part, order, axis=1)  # type: ignore[no-any-return]
 
 # Chosen on CLINC150 train/validation (see the module docstring); scores are on F's scale, 0 to 1.
 SETTINGS: dict[str, float] = {
@@ -56,13 +91,14 @@ SETTINGS: dict[str, float] = {
     "mean": 1.5,  # ... the question's mean score over the other articles ...
     "self": 0.5,  # ... and the answering article's self-score against the average
     "near": 0.40,  # an article this close is on the subject: its category is a fair guess
-    "micro": 0.90,  # cosine to join a micro-group in the leader pass
-    "merge": 0.40,  # average-linkage cut between gaps, as a cosine: the tightest that keeps CLINC150's
-    # validation gaps at NMI 0.90 and ARI 0.72 (tighter gaps are one question each; editors merge drafts more
-    # easily than they split them)
+    "dims": 96,  # questions are grouped in the knowledge base's top 96 principal directions ...
+    "micro": 0.80,  # ... joining a micro-group in the leader pass at this cosine ...
+    "merge": 0.40,  # ... and cut between gaps at this one (average linkage): the best NMI and ARI on
+    # CLINC150's validation notes (0.924 / 0.778), also the setting whose demo gaps read as one question each
     "same_topic": 0.72,  # cosine between a draft's and a gap's centres to give the draft the gap
 }
-CHUNK = 256  # questions scored at once: 256 x 110,000 rows of 10,000 articles is 110 MB
+FEW = 16  # questions encoded without looking in the cache of kept vectors
+CHUNK = 256  # questions scored at once at the least: 256 x 110,000 rows of 10,000 articles is 110 MB
 LEXICAL_CHUNK = 8 * CHUNK  # the lexical index's sparse products pay off on larger batches
 
 
@@ -81,6 +117,7 @@ class SemanticEngine:
         self.texts = TextVectors(project, encoder)
         self._fresh: dict[str, Any] = {}  # vectors encoded in this process, for `remember`
         self._doc_map: Any = None
+        self._article_docs: Any = None
 
     @classmethod
     def open(cls, project: Project, warn: Callable[[str], None], progress: Progress | None = None,
@@ -119,11 +156,10 @@ class SemanticEngine:
         lexical_rows = self._lexical_rows(questions)
         selves = self.articles.selves(s["alpha"]) / (1 + s["alpha"] + s["beta"])
         mean_self = float(selves.mean()) if len(selves) else 0.0  # articles without phrasings sit at the mean
-        for start in range(0, len(questions), CHUNK):
-            stop = min(start + CHUNK, len(questions))
+        for start in range(0, len(questions), self._chunk):
+            stop = min(start + self._chunk, len(questions))
             fused = self._fused(vectors[start:stop], next(lexical_rows))
-            count = min(max(limit, 2), fused.shape[1])
-            top = np.argsort(-fused, axis=1, kind="stable")[:, :count] if count else np.zeros((stop - start, 0), int)
+            top = _top(fused, max(limit, 2))
             articles = fused.shape[1]
             # the mean score of the other articles (the first's own would weigh heavily in a small base)
             totals = fused.sum(axis=1) if articles else np.zeros(stop - start)
@@ -133,8 +169,8 @@ class SemanticEngine:
                     answers.append(Answer(question, False, [], topical=False))
                     continue
                 scores = fused[row, top[row]]
-                hits = [self.articles.entries[int(a)].hit(self.project, float(fused[row, a]), question if snippets else None)
-                        for a in top[row][:limit]]
+                hits = [hit for a in top[row][:limit]
+                        if (hit := self._hit(int(a), float(fused[row, a]), question if snippets else None)) is not None]
                 first = float(scores[0]) if len(scores) else 0.0
                 second = float(scores[1]) if len(scores) > 1 else 0.0
                 others = (float(totals[row]) - first) / (articles - 1) if articles > 1 else 0.0
@@ -161,25 +197,49 @@ class SemanticEngine:
         articles' order (the two indexes number their articles differently)."""
         import numpy as np
 
-        articles = len(self.articles.entries)
-        if len(questions) <= 4:  # a few questions: only the documents they reach are looked up
-            for start in range(0, len(questions), CHUNK):
-                rows = np.zeros((min(CHUNK, len(questions) - start), articles), dtype=np.float32)
-                for row, question in enumerate(questions[start : start + CHUNK]):
+        articles = len(self.articles.rels)
+        mapping = self._documents()
+        if len(questions) <= 4:  # a few questions: term at a time is faster than building sparse products
+            for start in range(0, len(questions), self._chunk):
+                rows = np.zeros((min(self._chunk, len(questions) - start), articles), dtype=np.float32)
+                for row, question in enumerate(questions[start : start + self._chunk]):
                     for doc, score in self.lexical.scores(question).items():
-                        index = self.articles.by_rel.get(self.lexical.entry(doc).rel)
-                        if index is not None:
-                            rows[row, index] = score
+                        if doc < len(mapping) and mapping[doc] >= 0:
+                            rows[row, mapping[doc]] = score
                 yield rows
             return
-        mapping = self._documents()
         valid = mapping >= 0
-        for scores in self.lexical.sparse_scores(questions, LEXICAL_CHUNK):
-            for start in range(0, scores.shape[0], CHUNK):
-                part = scores[start : start + CHUNK].toarray()
-                rows = np.zeros((len(part), articles), dtype=np.float32)
-                rows[:, mapping[valid]] = part[:, : len(mapping)][:, valid]
-                yield rows
+        workers = max(min(os.cpu_count() or 1, 4), 1)
+        part = min(LEXICAL_CHUNK, -(-len(questions) // workers))  # an equal share for each core
+        for block in _rechunked(self.lexical.sparse_scores(questions, part), self._chunk):
+            dense = block.toarray()
+            rows = np.zeros((len(dense), articles), dtype=np.float32)
+            rows[:, mapping[valid]] = dense[:, : len(mapping)][:, valid]
+            yield rows
+
+    @property
+    def _chunk(self) -> int:
+        """Questions scored at once: as many as keep a (questions x article rows) block near 64 MB,
+        so a small knowledge base is scored in few large products, a large one within memory."""
+        rows = max(len(self.articles.matrix), 1)
+        return int(min(max(CHUNK, (16 << 20) // rows // 256 * 256), 4_096))
+
+    def _hit(self, article: int, score: float, question: str | None) -> Any:
+        """Article ARTICLE as a hit: what it shows comes from the lexical index (None if it has no such article)."""
+        doc = self._docs_of_articles()[article]
+        return self.lexical.entry(int(doc)).hit(self.project, score, question) if doc >= 0 else None
+
+    def _docs_of_articles(self) -> np.ndarray:
+        """For each article here, its lexical document number (-1: not in the lexical index)."""
+        import numpy as np
+
+        if self._article_docs is None:
+            docs = np.full(len(self.articles.rels), -1, dtype=np.int64)
+            mapping = self._documents()
+            known = mapping >= 0
+            docs[mapping[known]] = np.flatnonzero(known)
+            self._article_docs = docs
+        return self._article_docs  # type: ignore[no-any-return]
 
     def _documents(self) -> np.ndarray:
         """For each lexical document number, the article's position here (-1: not an article here)."""
@@ -196,9 +256,14 @@ class SemanticEngine:
 
     def vectors(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """The encoder's vectors of TEXTS (redaction placeholders left out), from the cache where kept."""
+        import numpy as np
+
         step = progress or (lambda what, done, total: None)
         cleaned = [" ".join(without_placeholders(t).split()) for t in texts]
-        known, missing = self.texts.lookup(cleaned)
+        if len(cleaned) <= FEW:  # encoding a few costs less than reading every kept vector
+            known, missing = np.zeros((len(cleaned), self.encoder.dim), dtype=np.float32), list(range(len(cleaned)))
+        else:
+            known, missing = self.texts.lookup(cleaned)
         fresh = [p for p in missing if cleaned[p] not in self._fresh]
         if fresh:
             wanted = list(dict.fromkeys(cleaned[p] for p in fresh))
@@ -217,10 +282,19 @@ class SemanticEngine:
             self.texts.add(kept, np.stack([self._fresh[t] for t in kept]))
 
     def group(self, vectors: np.ndarray) -> list[int]:
+        """Groups in the knowledge base's own principal directions: what tells its articles apart
+        tells questions apart, and 96 dimensions cost a quarter of 384 at 100,000 notes."""
+        import numpy as np
+
         from .. import cluster
 
         s = self.settings
-        return cluster.cluster(vectors, cluster.Settings(micro=s["micro"], merge=s["merge"]))
+        basis = self.articles.basis(int(s["dims"]))
+        if basis is not None and len(vectors):
+            mean, directions = basis
+            vectors = (vectors - mean) @ directions
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return cluster.cluster(vectors.astype(np.float32), cluster.Settings(micro=s["micro"], merge=s["merge"]))
 
     def same_topic(self, groups: Sequence[Sequence[str]], texts: Sequence[str]) -> int | None:
         import numpy as np

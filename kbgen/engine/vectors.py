@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..jsonio import loads
-from .catalog import Entry, Stamps, indexable, read, scan
+from .catalog import Stamps, indexable, read, scan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..project import Project
     from .encoder import Encoder
 
-VERSION = 4  # 2: self-score parts; 3: over phrasings only; 4: the matrix file checked by its stamp
+VERSION = 5  # 2: self-score parts; 3: over phrasings only; 4: matrix checked by its stamp; 5: paths only
 FOLDER = "vectors"
 MANIFEST = "articles.json"
 MATRIX = "articles.npy"
@@ -43,21 +43,22 @@ def article_texts(entry_title: str, questions: Sequence[str]) -> list[str]:
 class ArticleVectors:
     """Rows of unit vectors for every indexed article, with the article each row belongs to."""
 
-    def __init__(self, entries: list[Entry], bounds: np.ndarray, matrix: np.ndarray, signature: str,
+    def __init__(self, rels: list[str], bounds: np.ndarray, matrix: np.ndarray, signature: str,
                  self_parts: np.ndarray | None = None):
         import numpy as np
 
-        self.entries = entries
-        self.self_parts = self_parts if self_parts is not None else np.full((len(entries), 2), np.nan)
+        self.rels = rels  # each article's kb-relative path (what a hit shows comes from the lexical index)
+        self.self_parts = self_parts if self_parts is not None else np.full((len(rels), 2), np.nan)
         self.bounds = bounds  # article i owns rows bounds[i]:bounds[i + 1]
         self.matrix = matrix  # float32, unit rows
         self.signature = signature
         owner = np.zeros(len(matrix), dtype=np.int64)
-        if len(entries):
+        if len(rels):
             owner[bounds[1:-1]] = 1
             owner = np.cumsum(owner)
         self.owner = owner
-        self.by_rel = {entry.rel: index for index, entry in enumerate(entries)}
+        self.by_rel = {rel: index for index, rel in enumerate(rels)}
+        self._bases: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         sums = np.add.reduceat(matrix, bounds[:-1], axis=0) if len(matrix) else np.zeros((0, matrix.shape[1]), np.float32)
         self.centroids = (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
@@ -67,6 +68,24 @@ class ArticleVectors:
         """The vectors for PROJECT's articles as they are now, encoding only what changed."""
         store = _Store(project, encoder, warn)
         return store.up_to_date(progress)
+
+    def basis(self, dims: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The mean and the top DIMS principal directions of the articles' rows, or None with fewer
+        than ten rows a direction (too few to estimate them well): a projection fitted on the
+        knowledge base, not on the notes, so notes keep their places as more arrive."""
+        import numpy as np
+
+        if dims in self._bases:
+            return self._bases[dims]
+        found = None
+        if len(self.matrix) >= 10 * dims:
+            rows = self.matrix.astype(np.float64)
+            mean = rows.mean(axis=0)
+            centred = rows - mean
+            values, vectors = np.linalg.eigh(centred.T @ centred)
+            found = (mean.astype(np.float32), np.ascontiguousarray(vectors[:, ::-1][:, :dims]).astype(np.float32))
+        self._bases[dims] = found
+        return found
 
     def selves(self, alpha: float) -> np.ndarray:
         """How well each article's own phrasings match it (see `self_parts`), weighing the centre
@@ -83,7 +102,7 @@ class ArticleVectors:
         cosine with each article's centroid (two n x articles arrays)."""
         import numpy as np
 
-        if not self.entries:
+        if not self.rels:
             empty = np.zeros((len(queries), 0), dtype=np.float32)
             return empty, empty
         sims = queries @ self.matrix.T
@@ -108,7 +127,8 @@ def self_parts(rows: np.ndarray) -> list[float] | None:
 
 
 class _Store:
-    """The files behind ArticleVectors: a manifest (model, file stamps, entries, row ranges) and the matrix."""
+    """The files behind ArticleVectors: a manifest (model, file stamps, each article's path, rows and
+    self-score parts) and the matrix. Titles and snippets are the lexical index's to keep."""
 
     def __init__(self, project: Project, encoder: Encoder, warn: Callable[[str], None]):
         self.project = project
@@ -171,10 +191,10 @@ class _Store:
     def _vectors(self, manifest: dict[str, Any], matrix: np.ndarray) -> ArticleVectors:
         import numpy as np
 
-        entries = [Entry.from_dict(item) for item in manifest["articles"]]
+        rels = [str(item["rel"]) for item in manifest["articles"]]
         bounds = np.asarray([0, *np.cumsum([item["rows"] for item in manifest["articles"]])], dtype=np.int64)
         parts = np.asarray([item.get("self") or [np.nan, np.nan] for item in manifest["articles"]], dtype=np.float64).reshape(-1, 2)
-        return ArticleVectors(entries, bounds, matrix.astype(np.float32), str(manifest.get("matrix")), parts)
+        return ArticleVectors(rels, bounds, matrix.astype(np.float32), str(manifest.get("matrix")), parts)
 
     def _update(self, manifest: dict[str, Any], matrix: np.ndarray, files: Stamps,
                 progress: Progress | None) -> tuple[dict[str, Any], np.ndarray]:
@@ -195,7 +215,7 @@ class _Store:
             if indexable(article):
                 assert article is not None
                 texts = article_texts(article.title, article.questions)
-                fresh[rel] = ({**Entry.of(rel, article).to_dict(), "rows": len(texts)}, texts)
+                fresh[rel] = ({"rel": rel, "rows": len(texts)}, texts)
         texts = [text for _, group in fresh.values() for text in group]
         step = progress or (lambda what, done, total: None)
         encoded = self.encoder.encode(texts, lambda done, total: step("Encoding articles", done, total)).astype(np.float16)
@@ -301,13 +321,12 @@ class TextVectors:
         """Keep VECTORS for TEXTS (those not kept already); a cache that cannot be written is skipped."""
         import numpy as np
 
-        self._load()
-        assert self._index is not None
+        known = self._index or {}  # not read just to add: a repeated record costs 784 bytes, reading all of them far more
         records = []
         seen: set[bytes] = set()
         for text, vector in zip(texts, vectors):
             key = self.key(text)
-            if key not in self._index and key not in seen:
+            if key not in known and key not in seen:
                 seen.add(key)
                 records.append(key + np.asarray(vector, dtype=np.float16).tobytes())
         if not records:
