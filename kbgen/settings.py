@@ -8,6 +8,7 @@ is an error in both, never a list of letters in one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,11 @@ OPTIONS: dict[str, Option] = {
     "contact_title": Option("text", "Still need help?"),
     "contact_text": Option("text", "Our support team is happy to help."),
     "contact_label": Option("text", "Contact support"),
-    "contact_query_param": Option("text", "q"),
+    # the name of the contact page's parameter that carries the failed search; never "q", which
+    # the theme reads as "open the search with this query" (the contact page would vanish under it)
+    "contact_query_param": Option("text", "question"),
+    # the footer: 'Label | address' links (legal, company, contact), after mkdocs' `copyright`
+    "footer_links": Option("list of text", []),
     # home page and article pages
     "featured": Option("list of text", []),
     "featured_count": Option("whole number", 6),
@@ -71,6 +76,15 @@ def problem(name: str, value: Any) -> str:
         return f"'{name}' must be a list of text, like [a, b], not {value!r}"
     if kind == "choice" and value not in option.choices:
         return f"'{name}' must be one of {', '.join(option.choices)}, not {value!r}"
+    if name == "footer_links":
+        for item in value:
+            label, bar, url = item.rpartition("|")
+            if not bar or not label.strip() or not re.match(r"^(https?://|mailto:|/|[\w./-]+$)", url.strip()):
+                return (f"'{name}' entries are 'Label | address' with an http(s), mailto: or site address, "
+                        f"not {item!r}")
+    if name == "contact_query_param" and value.strip().lower() in ("q", ""):
+        return (f"'{name}' must not be {value!r}: the theme opens its search for a 'q' in the address, "
+                "so the contact page would reopen the failed search (the default is 'question')")
     return ""
 
 

@@ -11,6 +11,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from .articles import Article
 from .escape import html_attr, html_text, markdown_inline
@@ -23,6 +25,41 @@ _STOP = frozenset(
     "this to was what when where which who why will with you your me we our can't cant dont don't "
     "not no get use using".split()
 )
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+TAGS_PAGE = "tags"
+
+
+def human_date(day: date) -> str:
+    """'3 March 2026': read the same way everywhere, unlike 03/04/2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def tag_anchor(tag: str) -> str:
+    """The tags page's anchor for TAG: letters and digits of its lower case, joined by '-'."""
+    return "tag-" + ("-".join(re.findall(r"[^\W_]+", tag.lower())) or "x")
+
+
+def structured_data(article: Article, url: str, site_name: str) -> list[dict[str, Any]]:
+    """schema.org data for search engines: the article, and its question with the summary as the
+    accepted answer and the customers' phrasings as other names of the same question."""
+    data: list[dict[str, Any]] = [{
+        "@context": "https://schema.org", "@type": "Article", "headline": article.title,
+        **({"description": article.summary} if article.summary else {}),
+        **({"dateModified": article.updated.isoformat()} if article.updated else {}),
+        **({"url": url} if url else {}),
+        **({"publisher": {"@type": "Organization", "name": site_name}} if site_name else {}),
+        **({"keywords": ", ".join(article.tags)} if article.tags else {}),
+    }]
+    if article.summary:
+        question: dict[str, Any] = {"@type": "Question", "name": article.title,
+                                    "acceptedAnswer": {"@type": "Answer", "text": article.summary}}
+        if article.questions:
+            question["alternateName"] = list(article.questions)
+        data.append({"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": [question]})
+    return data
 
 
 def terms(text: str) -> set[str]:
@@ -81,16 +118,19 @@ class SiteModel:
         return next((c for c in self.categories if c.name == name), None)
 
     def featured(self, slugs: list[str], count: int) -> list[Article]:
-        """The home page's most useful articles: the configured ones, else the most asked-about."""
+        """The home page's articles: the team's choice (`featured`), else one per category in turn,
+        each category's first first. Never ranked by the number of phrasings: a new article with
+        many phrasings is not thereby popular."""
         by_slug = {a.slug: a for a in self.articles}
         chosen = [by_slug[s] for s in slugs if s in by_slug]
-        if not chosen:
-            ranked = sorted(
-                self.articles,
-                key=lambda a: (-len(a.questions), -(a.updated.toordinal() if a.updated else 0), a.title.lower()),
-            )
-            chosen = ranked
-        return chosen[:count]
+        if chosen:
+            return chosen[:count]
+        queues = [list(view.articles) for view in self.categories]
+        while len(chosen) < count and any(queues):
+            for queue in queues:
+                if queue and len(chosen) < count:
+                    chosen.append(queue.pop(0))
+        return chosen
 
     # --- generated Markdown ---------------------------------------------------------------
 
@@ -121,6 +161,27 @@ class SiteModel:
                 + "</li>"
             )
         lines += ["</ul>", ""]
+        return "\n".join(lines)
+
+    def tags(self) -> dict[str, list[Article]]:
+        """Each tag (as first written) with its articles, tags in alphabetical order."""
+        found: dict[str, list[Article]] = {}
+        names: dict[str, str] = {}
+        for article in self.articles:
+            for tag in dict.fromkeys(article.tags):
+                key = tag.lower()
+                names.setdefault(key, tag)
+                found.setdefault(key, []).append(article)
+        return {names[key]: found[key] for key in sorted(found)}
+
+    def tags_markdown(self, template: str) -> str:
+        """The tags page: every tag as a heading (its anchor from `tag_anchor`) over its articles."""
+        lines = ["---", f"template: {template}", 'title: "Topics by tag"', "---", "", "# Topics by tag", ""]
+        for tag, articles in self.tags().items():
+            lines.append(f'<h2 id="{tag_anchor(tag)}">{html_text(tag)}</h2>')
+            lines.append('<ul class="kbgen-article-list">')
+            lines += [f'<li><a href="../{a.url_path}">{html_text(a.title)}</a></li>' for a in articles]
+            lines += ["</ul>", ""]
         return "\n".join(lines)
 
     def categories_html(self, base: str) -> str:

@@ -1,6 +1,8 @@
 """Commands that make the customers' site: `kbgen build` and `kbgen serve`."""
 
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -25,6 +27,37 @@ def _checked_project():  # type: ignore[no-untyped-def]
             say(str(d), err=True)
         fail(f"not building: the knowledge base has {len(result.errors)} error(s); fix them and try again")
     return project
+
+
+THEME_END_OF_LIFE = ("the site's theme, Material for MkDocs, reaches end of life on 5 May 2027 (security fixes "
+                     "until then); kbgen's site step is a thin plugin so it can move: see the README's 'The theme's end of life' "
+                     "(set NO_MKDOCS_2_WARNING=1 to hide this)")
+
+
+@contextmanager
+def _mkdocs_messages(level: int) -> Iterator[Any]:
+    """mkdocs' and the theme's log messages at LEVEL and above, on stderr, while building or serving;
+    the console they are printed on is given to the caller for progress bars."""
+    import logging
+    import os
+
+    from rich.logging import RichHandler
+
+    from .output import stderr_console
+
+    console = stderr_console()
+    if not os.environ.get("NO_MKDOCS_2_WARNING"):
+        warn(THEME_END_OF_LIFE)
+    logger = logging.getLogger("mkdocs")
+    handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+    handler.setLevel(level)
+    logger.addHandler(handler)
+    logger.setLevel(min(level, logging.INFO))
+    logger.propagate = False
+    try:
+        yield console
+    finally:
+        logger.removeHandler(handler)
 
 
 @app.command("build")
@@ -57,17 +90,7 @@ def build_command(
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
-    from rich.logging import RichHandler
 
-    from .output import stderr_console
-
-    console = stderr_console()
-    logger = logging.getLogger("mkdocs")
-    handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
-    handler.setLevel(logging.WARNING)
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
     # built beside the old site and swapped in only when whole: a kill, a full disk or a failed
     # --strict build leaves the previous site as it was
     staging = staging_dir(target)
@@ -77,7 +100,7 @@ def build_command(
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console, transient=True) as progress:
+        with _mkdocs_messages(logging.WARNING) as console, Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("Building pages", total=None)
             config = load_config(str(project.config_file), **overrides)
             config.plugins["kbgen-progress"] = _progress_plugin(progress, task)
@@ -92,10 +115,12 @@ def build_command(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    finally:
-        logger.removeHandler(handler)
     swap_dir(staging, target)
     from kbgen.engine import open_engine
+
+    from .output import stderr_console
+
+    console = stderr_console()
 
     with Progress(*columns, console=console, transient=True) as progress:
         tasks: dict[str, Any] = {}
@@ -140,7 +165,13 @@ def serve_command(
 
     from kbgen.project import Project
 
+    import logging
+
+    host, _, port = address.rpartition(":")
+    say(f"Serving the help site at http://{host or '127.0.0.1'}:{port}/ (rebuilt when kb/ or docs/ change; "
+        "Ctrl+C stops)", err=True)
     try:
-        serve(str(Project.find().config_file), livereload=True, dev_addr=address, open_in_browser=open_browser)
+        with _mkdocs_messages(logging.INFO):
+            serve(str(Project.find().config_file), livereload=True, dev_addr=address, open_in_browser=open_browser)
     except MkDocsException as exc:
         fail(f"the preview could not start: {exc}")

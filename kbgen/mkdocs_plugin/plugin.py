@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import posixpath
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,6 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
 
 from kbgen.articles import Article
 from kbgen.check import check
@@ -32,7 +33,7 @@ from kbgen.settings import OPTIONS
 from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
-from kbgen.site import SiteModel
+from kbgen.site import TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 
 from .config import KbgenConfig
 
@@ -42,13 +43,52 @@ ARTICLE_TEMPLATE = "kbgen/article.html"
 CATEGORY_TEMPLATE = "kbgen/category.html"
 ASSETS = ("kbgen.css", "kbgen.js")
 ASSET_DIR = "assets/kbgen"
+# beside the theme's worker, whose "../lunr" addresses must resolve the same from ours
+SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
+SEARCH_PIPELINE = ("stemmer", "stopWordFilter", "trimmer")
+THEME_WORKER = re.compile(r'("search":\s*")([^"]*/)?(search\.[0-9a-f]+\.min\.js)(")')
+SIBLINGS = 8  # the category's other articles listed beside an article
 HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->")
+
+
+def _search_plugin(config: Any) -> Any:
+    """The theme's search plugin (listed as `search`, registered as `material/search`), or None."""
+    found = config.plugins.get("material/search") or config.plugins.get("search")
+    return found if found is not None and hasattr(found, "config") else None
+
+
+def _footer_link(text: str) -> dict[str, str]:
+    """'Label | https://address' from footer_links (checked by the settings' rules)."""
+    label, _, url = text.rpartition("|")
+    return {"label": label.strip(), "url": url.strip()}
+
+
+def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str, Any]]:
+    """The theme's search entries as customers should meet them: each article with its customers'
+    phrasings (each word once, so an article with many phrasings does not outrank the rest); a
+    category by its title and description alone (its listing repeats every article's summary);
+    the home page and the tags page not at all (they are navigation, not answers)."""
+    phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in site.articles}
+    categories = {f"{v.name}/": v.category.description for v in site.categories}
+    kept: list[dict[str, Any]] = []
+    for entry in docs:
+        location = str(entry.get("location", ""))
+        page = location.split("#", 1)[0]
+        if page in ("", f"{TAGS_PAGE}/") or (page in categories and "#" in location):
+            continue
+        if page in categories:
+            entry = {**entry, "text": html_text(categories[page] or "")}
+        elif phrasings.get(page) and "#" not in location:
+            entry = {**entry, "questions": phrasings[page]}
+        kept.append(entry)
+    return kept
 
 
 class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
     supports_multiple_instances = False
 
     def __init__(self) -> None:
+        self._tags_page = False
         self.site: SiteModel | None = None
         self.project: Project | None = None
         self._by_src: dict[str, Article] = {}
@@ -83,6 +123,10 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
             raise PluginError(f"the knowledge base has {len(result.errors)} error(s):\n  {listing}")
         self.site = SiteModel.build(result.kb, self.config.related_count)
         self._by_src = {a.src_uri: a for a in self.site.articles}
+        # a category folder named like the tags page keeps its address; the tags page then goes
+        self._tags_page = bool(self.site.tags()) and self.site.category(TAGS_PAGE) is None
+        # the footer shows the team's own links (footer_links), not the theme's credit
+        config.extra.setdefault("generator", False)
 
         templates = str(resources.files("kbgen.mkdocs_plugin") / "templates")
         dirs = config.theme.dirs
@@ -96,6 +140,10 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 target.append(f"{ASSET_DIR}/{name}")
         if config.nav is None and self.config.nav:
             config.nav = self._navigation(config)
+        search = _search_plugin(config)
+        if search is not None and "pipeline" in search.config:
+            # kbgen's search worker stems what customers type: the index must hold stems too
+            search.config.pipeline = list(SEARCH_PIPELINE)
         return config
 
     def _navigation(self, config: Any) -> list[Any]:
@@ -123,12 +171,18 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         for view in self.site.categories:
             content = self.site.category_markdown(view, CATEGORY_TEMPLATE)
             generated.append(File.generated(config, f"{view.name}/index.md", content=content))
+        if self._tags_page:
+            content = self.site.tags_markdown(CATEGORY_TEMPLATE)
+            generated.append(File.generated(config, f"{TAGS_PAGE}/index.md", content=content))
         assets = resources.files("kbgen.mkdocs_plugin") / "assets"
         for name in ASSETS:
             text = (assets / name).read_text(encoding="utf-8")
             if name.endswith(".js"):
                 text = text.replace("/*KBGEN_CONFIG*/ {}", json.dumps(self._script_config()))
             generated.append(File.generated(config, f"{ASSET_DIR}/{name}", content=text))
+        if _search_plugin(config) is not None:
+            worker = (assets / "search-worker.js").read_text(encoding="utf-8")
+            generated.append(File.generated(config, SEARCH_WORKER, content=worker))
         for file in generated:
             existing = files.get_file_from_path(file.src_uri)
             if existing is not None and existing.abs_src_path and not existing.generated_by:
@@ -158,11 +212,18 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
         if self.site is None or page.file.src_uri != "index.md" or not any(m in markdown for m in HOME_MARKERS):
             return markdown
-        base = get_relative_url("", page.url) if page.url else ""
-        base = "" if base in (".", "./") else base.rstrip("/") + "/"
+        # relative to the page, as mkdocs' own links, so the site works under any path and from disk
+        folder = posixpath.dirname(page.url) if page.url else ""
+        base = "../" * len([part for part in folder.split("/") if part])
         featured = self.site.featured(list(self.config.featured), self.config.featured_count)
         markdown = markdown.replace(HOME_MARKERS[0], self.site.categories_html(base))
         return markdown.replace(HOME_MARKERS[1], self.site.articles_html(featured, base))
+
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        """Send the theme's search queries through kbgen's worker (see assets/search-worker.js)."""
+        if self.site is None or _search_plugin(config) is None:
+            return output
+        return THEME_WORKER.sub(lambda m: f"{m[1]}{m[2] or ''}kbgen-search.js?theme={m[3]}{m[4]}", output, count=1)
 
     def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
         if self.site is None:
@@ -170,16 +231,20 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         article = self._by_src.get(page.file.src_uri)
         if article is not None:
             view = self.site.category(article.category)
+            related = self.site.related.get(article.slug, [])
             context["kbgen_article"] = {
                 "title": article.title,
                 "summary": article.summary,
                 "updated": article.updated.isoformat() if article.updated else "",
-                "tags": article.tags,
+                "updated_text": human_date(article.updated) if article.updated else "",
+                "tags": [{"name": tag, "url": f"{TAGS_PAGE}/", "anchor": tag_anchor(tag)} for tag in article.tags]
+                if self._tags_page else [{"name": tag, "url": "", "anchor": ""} for tag in article.tags],
                 "category": {"title": view.title if view else article.category, "url": f"{article.category}/"},
-                "related": [
-                    {"title": other.title, "url": other.url_path, "summary": other.summary}
-                    for other in self.site.related.get(article.slug, [])
-                ],
+                "related": [{"title": other.title, "url": other.url_path, "summary": other.summary} for other in related],
+                # the category's other articles, beside the article: where to go next in the topic
+                "siblings": [{"title": other.title, "url": other.url_path}
+                             for other in (view.articles if view else []) if other.slug != article.slug][:SIBLINGS],
+                "structured_data": structured_data(article, page.canonical_url or "", config.site_name or ""),
             }
         return context
 
@@ -198,6 +263,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 {"title": v.title, "url": f"{v.name}/", "count": len(v.articles), "description": v.category.description}
                 for v in self.site.categories
             ],
+            "footer_links": [_footer_link(text) for text in self.config.footer_links],
         }
         return env
 
@@ -207,15 +273,15 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
     def on_post_build(self, config: Any) -> None:
         if self.site is None:
             return
+        robots = Path(config.site_dir) / "robots.txt"
+        if not robots.exists():  # docs/robots.txt, if the team wrote one, wins
+            sitemap = f"Sitemap: {config.site_url.rstrip('/')}/sitemap.xml\n" if config.site_url else ""
+            robots.write_text("User-agent: *\nAllow: /\n" + sitemap, encoding="utf-8")
         path = Path(config.site_dir) / "search" / "search_index.json"
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        phrasings = {a.url_path: " · ".join(a.questions) for a in self.site.articles if a.questions}
-        for entry in index.get("docs", []):
-            text = phrasings.get(entry.get("location"))
-            if text:
-                entry["questions"] = text
+        index["docs"] = search_entries(index.get("docs", []), self.site)
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
         path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")

@@ -6,6 +6,7 @@ the theme's own scripts and attributes never count.
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +19,7 @@ class _Finder(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self._script = False
+        self._data_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -31,13 +33,22 @@ class _Finder(HTMLParser):
         if tag in ("iframe", "base", "form", "object", "embed") and any(MARK in (v or "") for _, v in attrs):
             self.found.append(f"<{tag}>")
         self._script = tag == "script"
+        kind = (dict(attrs).get("type") or "").strip().lower()
+        self._data_script = self._script and kind in ("application/ld+json", "application/json")
 
     def handle_endtag(self, tag: str) -> None:
         self._script = False
 
     def handle_data(self, data: str) -> None:
-        if self._script and MARK in data:
-            self.found.append(f"<script>{data[:60]!r}")
+        if not (self._script and MARK in data):
+            return
+        if self._data_script:  # data, not code: live only if the text broke out of the JSON
+            try:
+                json.loads(data)
+                return
+            except ValueError:
+                pass
+        self.found.append(f"<script>{data[:60]!r}")
 
 
 def live_markup(html: str) -> list[str]:

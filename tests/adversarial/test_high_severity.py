@@ -240,3 +240,8 @@ def test_readers_skip_a_deeply_nested_shard_line(demo: Path) -> None:
         result = run_kbgen(*command, cwd=demo)
         assert result.code == 0, (command, result.stderr)
         assert "nested too deeply" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_live_markup_finder_tells_data_scripts_from_code() -> None:
+    assert not live_markup('<script type="application/ld+json">{"name": "PWNED \\u003c/script\\u003e"}</script>')
+    assert live_markup('<script type="application/ld+json">{"name": "PWNED</script><script>alert(1)</script>')

@@ -6,9 +6,6 @@ Writes screenshots/home.png and screenshots/article.png for people to look at.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kbgen.kb import KnowledgeBase
-from tests.conftest import ROOT
+from tests.conftest import ROOT, served
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = ROOT / "screenshots"
@@ -24,17 +21,8 @@ SCREENSHOTS = ROOT / "screenshots"
 
 @pytest.fixture(scope="module")
 def site_url(demo_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(demo_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
+    with served(demo_site) as url:
+        yield url
 
 
 def search(driver, query: str):  # type: ignore[no-untyped-def]
@@ -82,7 +70,8 @@ def test_draft_is_not_found_and_the_customer_is_offered_support(browser, site_ur
 
     nonsense = "zzxqv flurbington"
     search(browser, nonsense)
-    link = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".kbgen-search-contact a"))
+    box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'.kbgen-search-contact[data-query$="{nonsense}"]'))
+    link = box.find_element(By.CSS_SELECTOR, "a")
     href = link.get_attribute("href")
     assert urlsplit(href).path.endswith("/contact-support/contact-us/")
-    assert parse_qs(urlsplit(href).query)["q"] == [nonsense]
+    assert parse_qs(urlsplit(href).query)["question"] == [nonsense]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from html import escape
+from html import escape, unescape
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 from kbgen.kb import KnowledgeBase
+from kbgen.site import human_date, tag_anchor
 from tests.conftest import ROOT, KbBuilder, assert_clean_failure, run_kbgen
 
 
@@ -25,7 +26,9 @@ def test_every_public_article_has_a_page(demo_site: Path, demo_kb: KnowledgeBase
         assert page.is_file(), article.rel
         html = page.read_text(encoding="utf-8")
         assert "<h1 id=" in html and re.search(r"<title>[^<]*</title>", html)
-        assert "Last updated" in html and "Still need help?" in html
+        assert "Still need help?" in html
+        if article.updated:
+            assert f'Updated <time datetime="{article.updated.isoformat()}">{human_date(article.updated)}</time>' in html
 
 
 def test_hidden_articles_appear_nowhere(demo_site: Path, demo_kb: KnowledgeBase) -> None:
@@ -50,8 +53,29 @@ def test_phrasings_are_indexed_with_stemming(demo_site: Path, demo_kb: Knowledge
     by_location = {d["location"]: d for d in index["docs"]}
     for article in demo_kb.public_articles():
         entry = by_location[article.url_path]
+        words = entry["questions"].split()
+        assert len(words) == len(set(words)), f"{article.rel}: a word counted twice outweighs other articles"
         for phrasing in article.questions:
-            assert phrasing in entry["questions"], (article.rel, phrasing)
+            assert set(phrasing.lower().split()) <= set(words), (article.rel, phrasing)
+
+
+def test_search_index_holds_answers_not_navigation(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    index = json.loads((demo_site / "search" / "search_index.json").read_text())
+    locations = [d["location"] for d in index["docs"]]
+    assert not [loc for loc in locations if loc == "" or loc.startswith("#") or loc.startswith("tags/")]
+    for category in demo_kb.ordered_categories():
+        entries = [d for d in index["docs"] if d["location"].split("#")[0] == f"{category.name}/"]
+        assert len(entries) == 1 and "#" not in entries[0]["location"], category.name
+        assert entries[0]["text"] == escape(category.description or "", quote=False)
+
+
+def test_site_search_goes_through_kbgens_worker(demo_site: Path) -> None:
+    html = (demo_site / "billing" / "charged-twice-refunds" / "index.html").read_text()
+    config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S)[1])
+    worker, _, theme = config["search"].partition("?theme=")
+    assert worker == "../../assets/javascripts/workers/kbgen-search.js" and re.fullmatch(r"search\.[0-9a-f]+\.min\.js", theme)
+    assert (demo_site / "assets" / "javascripts" / "workers" / theme).is_file()
+    assert "importScripts" in (demo_site / "assets" / "javascripts" / "workers" / "kbgen-search.js").read_text()
 
 
 def test_category_pages_list_articles_with_summaries(demo_site: Path, demo_kb: KnowledgeBase) -> None:
@@ -83,10 +107,48 @@ def test_navigation_lists_categories_not_articles(demo_site: Path, demo_kb: Know
 
 def test_article_page_has_related_articles_and_breadcrumb(demo_site: Path) -> None:
     html = (demo_site / "billing" / "charged-twice-refunds" / "index.html").read_text()
-    assert 'class="kbgen-breadcrumb"' in html and ">Billing</a>" in html
+    crumbs = html[html.index('class="kbgen-breadcrumb"'):]
+    crumbs = crumbs[: crumbs.index("</nav>")]
+    assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', crumbs) == [("../..", "Home"), ("../", "Billing")]
     related = html[html.index('class="kbgen-related"') :]
     assert len(re.findall(r"<li><a href=", related[: related.index("</aside>")])) == 5
+    siblings = html[html.index('class="kbgen-related kbgen-siblings"') :]
+    assert ">More in Billing</h2>" in siblings and re.search(r'<li><a href="\.\./[a-z-]+/">', siblings)
     assert 'href="../../contact-support/contact-us/"' in html
+
+
+def test_article_tags_link_to_the_tags_page(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    article = demo_kb.by_slug()["reset-password"]
+    html = (demo_site / article.category / article.slug / "index.html").read_text()
+    tags_page = (demo_site / "tags" / "index.html").read_text()
+    for tag in article.tags:
+        assert f'<a href="../../tags/#{tag_anchor(tag)}">{escape(tag)}</a>' in html
+        section = tags_page[tags_page.index(f'id="{tag_anchor(tag)}"'):]
+        assert "reset-password/" in section[: section.index("</ul>")]
+
+
+def test_article_page_tells_search_engines_and_link_previews_what_it_answers(demo_site: Path, demo_kb: KnowledgeBase) -> None:
+    article = demo_kb.by_slug()["reset-password"]
+    html = (demo_site / article.category / article.slug / "index.html").read_text()
+    og = {name: unescape(value) for name, value in re.findall(r'<meta property="og:(\w+)" content="([^"]*)">', html)}
+    assert og == {"type": "article", "title": article.title, "description": article.summary,
+                  "url": f"https://help.cos.example/{article.url_path}", "site_name": "COS Help Center"}
+    found = [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    assert [d["@type"] for d in found] == ["Article", "FAQPage"]
+    assert found[0]["headline"] == article.title and found[0]["dateModified"] == article.updated.isoformat()
+    question = found[1]["mainEntity"][0]
+    assert question["name"] == article.title and question["acceptedAnswer"]["text"] == article.summary
+    assert question["alternateName"] == article.questions
+    robots = (demo_site / "robots.txt").read_text()
+    assert "Sitemap: https://help.cos.example/sitemap.xml" in robots
+
+
+def test_footer_shows_the_teams_links_not_the_themes_credit(demo_site: Path) -> None:
+    html = (demo_site / "index.html").read_text()
+    footer = html[html.index('<div class="md-copyright">'):]
+    footer = footer[: footer.index("</footer>")]
+    assert "Made with" not in footer and "COS Inc." in footer
+    assert '<a href="https://cos.example/privacy">Privacy</a>' in footer and ">Contact support</a>" in footer
 
 
 def test_not_found_page_offers_search_and_categories(demo_site: Path) -> None:
@@ -97,7 +159,7 @@ def test_not_found_page_offers_search_and_categories(demo_site: Path) -> None:
 
 def test_failed_search_offers_contact_with_the_query(demo_site: Path) -> None:
     script = (demo_site / "assets" / "kbgen" / "kbgen.js").read_text()
-    assert '"contact_url": "contact-support/contact-us/"' in script and '"param": "q"' in script
+    assert '"contact_url": "contact-support/contact-us/"' in script and '"param": "question"' in script
 
 
 def test_plain_mkdocs_build_works(tmp_path: Path) -> None:
@@ -168,3 +230,34 @@ def test_serve_previews_and_rebuilds_when_an_article_changes(kb: KbBuilder) -> N
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_hostile_front_matter_stays_inert_in_structured_data_and_link_previews(kb: KbBuilder) -> None:
+    title = 'Refunds </script><script>alert(1)</script> "quoted"'
+    summary = '0;url=//evil.example/x" http-equiv="refresh <img src=x onerror=alert(2)>'
+    kb.article("basics/hostile.md", title, summary=summary, questions=["</script><b>x</b>"], tags=["<i>t</i>"])
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    html = (kb.root / "site" / "basics" / "hostile" / "index.html").read_text()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html and "<i>t</i>" not in html
+    assert 'http-equiv="refresh' not in html
+    found = [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    assert found[0]["headline"] == title and found[1]["mainEntity"][0]["alternateName"] == ["</script><b>x</b>"]
+    described = re.findall(r'<meta property="og:description" content="([^"]*)">', html)
+    assert [unescape(value) for value in described] == [summary]
+
+
+def test_without_a_choice_the_home_page_features_one_article_per_category_in_turn(demo_kb: KnowledgeBase) -> None:
+    from kbgen.site import SiteModel
+
+    site = SiteModel.build(demo_kb)
+    chosen = site.featured([], 8)
+    firsts = [view.articles[0] for view in site.categories]
+    assert chosen[: len(firsts)] == firsts[:8]
+    assert site.featured(["reset-password", "no-such-article"], 8) == [demo_kb.by_slug()["reset-password"]]
+
+
+def test_dates_read_the_same_everywhere_and_tag_anchors_are_plain() -> None:
+    from datetime import date
+
+    assert human_date(date(2026, 3, 3)) == "3 March 2026"
+    assert tag_anchor("Sign-in & SSO") == "tag-sign-in-sso" and tag_anchor("<>") == "tag-x"

@@ -11,10 +11,12 @@
     var url = config.contact_url;
     if (!/^[a-z][a-z0-9+.-]*:/i.test(url) && url.charAt(0) !== "/") url = base + url;
     var join = url.indexOf("?") === -1 ? "?" : "&";
-    var param = /^mailto:/i.test(url) ? "subject" : config.param || "q";
+    var param = /^mailto:/i.test(url) ? "subject" : config.param || "question";
     return url + join + encodeURIComponent(param) + "=" + encodeURIComponent(query);
   }
 
+  /* No results, or a best result kbgen's search worker marked unsure (it matches too little of
+     what was asked: a negative score): offer the way to support, carrying the query. */
   function update() {
     var result = document.querySelector(".md-search-result");
     var list = document.querySelector(".md-search-result__list");
@@ -22,27 +24,53 @@
     if (!result || !list || !input) return;
     var query = input.value.trim();
     var box = result.querySelector(".kbgen-search-contact");
-    var empty = query.length > 0 && list.children.length === 0;
-    if (!empty) {
+    var first = list.querySelector("li.md-search-result__item");
+    var empty = query.length > 0 && !first;
+    var scored = first && first.querySelector("[data-md-score]");
+    var weak = query.length > 0 && !!scored && parseFloat(scored.getAttribute("data-md-score")) < 0;
+    if (!empty && !weak) {
       if (box) box.remove();
       return;
     }
-    if (box && box.getAttribute("data-query") === query) return;
+    var state = (empty ? "none:" : "weak:") + query;
+    if (box && box.getAttribute("data-query") === state) return;
     if (!box) {
       box = document.createElement("div");
       box.className = "kbgen-search-contact";
+      box.setAttribute("role", "status");
       list.parentNode.insertBefore(box, list);
     }
-    box.setAttribute("data-query", query);
+    box.setAttribute("data-query", state);
     box.textContent = "";
     var text = document.createElement("p");
-    text.textContent = config.text || "No article answers that yet. Our support team can help.";
+    text.textContent = empty ? config.text || "No article answers that yet. Our support team can help."
+                             : config.weak_text || "Not quite what you asked? Our support team can help.";
     var link = document.createElement("a");
-    link.className = "md-button md-button--primary";
     link.href = contactHref(query);
     link.textContent = config.label || "Contact support";
     box.appendChild(text);
     box.appendChild(link);
+  }
+
+  /* On the contact page, show the question the customer searched for, to copy into the message. */
+  function carried() {
+    var target = new URL(contactHref(""), window.location.href);
+    if (target.origin !== window.location.origin || target.pathname !== window.location.pathname) return;
+    var question = new URLSearchParams(window.location.search).get(config.param || "question");
+    var content = document.querySelector(".md-content__inner");
+    if (!question || !content || content.querySelector(".kbgen-carried")) return;
+    var note = document.createElement("div");
+    note.className = "admonition info kbgen-carried";
+    note.setAttribute("role", "status");
+    var title = document.createElement("p");
+    title.className = "admonition-title";
+    title.textContent = "You searched for";
+    var text = document.createElement("p");
+    text.textContent = question.slice(0, 500);
+    note.appendChild(title);
+    note.appendChild(text);
+    var heading = content.querySelector("h1");
+    content.insertBefore(note, heading ? heading.nextSibling : content.firstChild);
   }
 
   var timer = null;
@@ -57,6 +85,10 @@
       if (event.target && event.target.classList && event.target.classList.contains("md-search__input")) schedule();
     });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
-  else watch();
+  function start() {
+    watch();
+    carried();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
