@@ -167,9 +167,11 @@ class LexicalIndex:
 
     @classmethod
     def open(cls, project: Project, on_warning: Callable[[str], None] | None = None,
-             settings: dict[str, float] | None = None, progress: Progress | None = None) -> LexicalIndex:
-        """The index for PROJECT, updated first for whatever changed under kb/ since last time."""
-        store = IndexStore(project, on_warning or (lambda message: None), progress=progress)
+             settings: dict[str, float] | None = None, progress: Progress | None = None,
+             files: Stamps | None = None) -> LexicalIndex:
+        """The index for PROJECT, updated first for whatever changed under kb/ since last time
+        (FILES: the knowledge base's file stamps, when the caller has just read them)."""
+        store = IndexStore(project, on_warning or (lambda message: None), progress=progress, files=files)
         return cls(project, store.up_to_date(), settings, store)
 
     def recovering(self, read: Callable[[], Any]) -> Any:
@@ -618,14 +620,18 @@ def _opened(ix: Any) -> Any:
 class IndexStore:
     """The index folder and its manifest: which file version each indexed article came from."""
 
-    def __init__(self, project: Project, warn: Callable[[str], None], folder: Any = None, progress: Progress | None = None):
+    def __init__(self, project: Project, warn: Callable[[str], None], folder: Any = None, progress: Progress | None = None,
+                 files: Stamps | None = None):
         self.project = project
         self.warn = warn
         self.dir = folder or project.cache_dir / INDEX_DIR
         self.progress = progress or (lambda what, done, total: None)
+        self._files = files
 
     def _scan(self) -> Stamps:
-        return scan(self.project)
+        if self._files is None:
+            self._files = scan(self.project)
+        return self._files
 
     def _index_files(self) -> dict[str, list[int]]:
         """The index's own files -> [mtime_ns, size]: any file truncated, emptied, overwritten or

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..project import Project
 from ..text import without_placeholders
 from . import Answer, Progress
+from .catalog import scan
 from .encoder import Encoder, EncoderError
 from .lexical import LexicalIndex
 from .vectors import ArticleVectors, TextVectors
@@ -123,9 +124,10 @@ class SemanticEngine:
     def open(cls, project: Project, warn: Callable[[str], None], progress: Progress | None = None,
              settings: dict[str, float] | None = None) -> SemanticEngine:
         encoder = Encoder(project.cache_dir)
-        lexical = LexicalIndex.open(project, warn, progress=progress)
+        files = scan(project)  # read once for both: 10,000 stats
+        lexical = LexicalIndex.open(project, warn, progress=progress, files=files)
         try:
-            articles = ArticleVectors.open(project, encoder, warn, progress)
+            articles = ArticleVectors.open(project, encoder, warn, progress, files)
         except EncoderError:
             lexical.close()
             raise

@@ -64,10 +64,11 @@ class ArticleVectors:
 
     @classmethod
     def open(cls, project: Project, encoder: Encoder, warn: Callable[[str], None],
-             progress: Progress | None = None) -> ArticleVectors:
-        """The vectors for PROJECT's articles as they are now, encoding only what changed."""
+             progress: Progress | None = None, files: Stamps | None = None) -> ArticleVectors:
+        """The vectors for PROJECT's articles as they are now, encoding only what changed (FILES:
+        the knowledge base's file stamps, when the caller has just read them)."""
         store = _Store(project, encoder, warn)
-        return store.up_to_date(progress)
+        return store.up_to_date(progress, files)
 
     def basis(self, dims: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The mean and the top DIMS principal directions of the articles' rows, or None with fewer
@@ -171,17 +172,19 @@ class _Store:
             return None
         return matrix
 
-    def up_to_date(self, progress: Progress | None) -> ArticleVectors:
+    def up_to_date(self, progress: Progress | None, files: Stamps | None = None) -> ArticleVectors:
         import numpy as np
 
-        files = scan(self.project)
+        files = scan(self.project) if files is None else files
         manifest = self._manifest()
         matrix = self._matrix(manifest) if manifest is not None else None
         if manifest is not None and matrix is not None and manifest["files"] == files:
             return self._vectors(manifest, matrix)
         with self._locked():
+            seen = manifest
             manifest = self._manifest()  # another process may have updated it while we waited
-            matrix = self._matrix(manifest) if manifest is not None else None
+            if manifest is None or seen is None or matrix is None or manifest.get("matrix") != seen.get("matrix"):
+                matrix = self._matrix(manifest) if manifest is not None else None  # else: the rows read above
             if manifest is None or matrix is None:
                 manifest, matrix = {"files": {}, "articles": [], "matrix": None}, np.zeros((0, self.encoder.dim), np.float16)
             if manifest["files"] != files:
