@@ -582,9 +582,30 @@ class TermScores:
         """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
         found = self._lengths.get(field)
         if found is None:
-            length, B, K1 = self.reader.doc_field_length, self.B, self.K1
-            found = self._lengths[field] = [K1 * ((1 - B) + B * length(doc, field, 0) / avg) for doc in range(self.total)]
+            B, K1 = self.B, self.K1
+            found = self._lengths[field] = [K1 * ((1 - B) + B * length / avg) for length in self._field_lengths(field)]
         return found  # type: ignore[no-any-return]
+
+    def _field_lengths(self, field: str) -> list[int]:
+        """Every document's stored length of FIELD, as whoosh's `doc_field_length` gives it, read a
+        segment's column at once (one call a document costs 0.1 s at 10,000 articles)."""
+        try:
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+            from whoosh.util.numeric import byte_to_length
+
+            table = [byte_to_length(value) for value in range(256)]
+            lengths = [0] * self.total
+            for segment, offset in self.reader.leaf_readers():
+                column = segment._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                if column is None:
+                    continue
+                count = min(column._count, segment.doc_count_all())
+                raw = column._dbfile.get(column._basepos, count)
+                lengths[offset : offset + count] = [table[value] if value else 0 for value in raw]
+            return lengths
+        except Exception:  # another codec or whoosh version: the documented way
+            length = self.reader.doc_field_length
+            return [length(doc, field, 0) or 0 for doc in range(self.total)]
 
     def accumulate(self, parts: list[tuple[str, str, float]]) -> dict[int, float]:
         """Each document's score for a query's parts: term at a time, each term's postings read once."""

@@ -79,3 +79,17 @@ def test_preloaded_frequencies_equal_looked_up_ones(demo: Project) -> None:
     searcher.terms.preload(["questions", "ngrams", "body"])
     assert {(f, t): searcher.terms.doc_frequency(f, t) for f, t in looked_up} == looked_up
     assert any(looked_up.values())
+
+
+def test_field_lengths_read_by_column_equal_whoosh_per_document(demo: Project) -> None:
+    # several segments and a deleted document: edit one article, add one, so the index is updated, not rebuilt
+    LexicalIndex.open(demo).close()
+    article = next(demo.kb_dir.glob("billing/*.md"))
+    article.write_text(article.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    (demo.kb_dir / "billing" / "added-one.md").write_text("---\ntitle: A new one\nquestions: [a new question]\n---\nBody.\n", encoding="utf-8")
+    index = LexicalIndex.open(demo)
+    reader = index.terms.reader
+    assert len(reader.leaf_readers()) >= 2 or reader.has_deletions()
+    for field in ("questions", "title", "body", "ngrams"):
+        assert index.terms._field_lengths(field) == [reader.doc_field_length(d, field, 0) or 0 for d in range(index.terms.total)]
+    index.close()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kbgen.engine.encoder import Encoder
-from kbgen.engine.vectors import FOLDER, MATRIX, ArticleVectors, TextVectors
+from kbgen.engine.vectors import CENTRES, FOLDER, MATRIX, ArticleVectors, TextVectors
 from kbgen.project import Project
 
 
@@ -104,3 +104,40 @@ def test_a_truncated_or_missing_matrix_is_encoded_again(demo: Project, how: str)
     encoder.encoded.clear()
     again = ArticleVectors.open(demo, encoder, lambda m: None)
     assert len(encoder.encoded) == len(first.matrix) and np.allclose(again.matrix, first.matrix, atol=2e-3)
+
+
+def test_an_edit_that_keeps_the_rows_is_written_in_place_and_equals_a_full_encoding(demo: Project) -> None:
+    encoder = CountingEncoder(demo.cache_dir)
+    ArticleVectors.open(demo, encoder, lambda m: None)
+    matrix_file = demo.cache_dir / FOLDER / MATRIX
+    before = matrix_file.stat().st_ino
+    path = demo.kb_dir / "billing" / "charged-twice-refunds.md"
+    path.write_text(path.read_text().replace("questions:\n  - ", "questions:\n  - please, ", 1))  # same number of rows
+    encoder.encoded.clear()
+    patched = ArticleVectors.open(demo, encoder, lambda m: None)
+    assert matrix_file.stat().st_ino == before and 0 < len(encoder.encoded) <= 20  # patched, not rewritten
+    assert patched.matrix.dtype == np.float32 and isinstance(patched.matrix, np.memmap)
+
+    for name in os.listdir(demo.cache_dir / FOLDER):  # the same vectors from nothing
+        os.remove(demo.cache_dir / FOLDER / name)
+    whole = ArticleVectors.open(demo, encoder, lambda m: None)
+    assert whole.rels == patched.rels and np.array_equal(whole.bounds, patched.bounds)
+    assert np.array_equal(np.asarray(whole.matrix), np.asarray(patched.matrix))
+    assert np.allclose(whole.centroids, patched.centroids, atol=1e-6)
+
+    path.write_text(path.read_text().replace("questions:\n", "questions:\n  - billed me two times\n", 1))  # one more row
+    grown = ArticleVectors.open(demo, encoder, lambda m: None)
+    assert len(grown.matrix) == len(whole.matrix) + 1 and matrix_file.stat().st_ino != before
+
+
+def test_damaged_centres_are_encoded_again_with_a_warning(demo: Project) -> None:
+    encoder = CountingEncoder(demo.cache_dir)
+    first = ArticleVectors.open(demo, encoder, lambda m: None)
+    expected, rows = np.array(first.centroids), len(first.matrix)
+    del first  # its files are memory-mapped: truncating one under a live map would fault
+    (demo.cache_dir / FOLDER / CENTRES).write_bytes(b"not an array")
+    warnings: list[str] = []
+    encoder.encoded.clear()
+    again = ArticleVectors.open(demo, encoder, warnings.append)
+    assert warnings and len(encoder.encoded) == rows
+    assert np.allclose(again.centroids, expected, atol=1e-6)
