@@ -8,7 +8,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SITE_DIR ?= site
 
-.PHONY: help setup site serve test test-slow check bench browser-deps clean
+# axe-core, the accessibility checker the browser tests inject into pages (from the npm registry)
+AXE_VERSION := 4.10.3
+AXE_SHA256  := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
+AXE         := .cache/axe-core-$(AXE_VERSION)/axe.min.js
+
+.PHONY: help setup site serve test test-slow check bench browser-deps screenshots clean
 
 help:
 	@echo "make site          set up and build the demo help center into $(SITE_DIR)/"
@@ -16,7 +21,8 @@ help:
 	@echo "make test-slow     the SIGKILL trials on real processes (CI runs them too)"
 	@echo "make serve         live preview of the demo help center"
 	@echo "make check         validate the demo knowledge base"
-	@echo "make browser-deps  install Debian's chromium + chromium-driver for the browser test"
+	@echo "make browser-deps  install Debian's chromium + chromium-driver and axe-core for the browser tests"
+	@echo "make screenshots   the demo site as customers see it, desktop and mobile, into screenshots/"
 	@echo "make bench         run the benchmarks (needs ../shared/data/clinc150 for some)"
 
 MODEL  := models/kbgen-minilm
@@ -51,7 +57,7 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-browser-deps:
+browser-deps: $(AXE)
 	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
 		echo "chromium and chromedriver are installed"; \
 	else \
@@ -59,5 +65,15 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+$(AXE):
+	@mkdir -p $(dir $(AXE)) .cache/npm
+	cd .cache/npm && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	tar -xzf .cache/npm/axe-core-$(AXE_VERSION).tgz -C .cache/npm package/axe.min.js
+	echo "$(AXE_SHA256)  .cache/npm/package/axe.min.js" | sha256sum -c --quiet
+	mv .cache/npm/package/axe.min.js $(AXE)
+
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
+
 clean:
-	rm -rf $(VENV) $(SITE_DIR) .kbgen-cache .pytest_cache
+	rm -rf $(VENV) $(SITE_DIR) .kbgen-cache .pytest_cache .cache

@@ -184,6 +184,17 @@ class SiteModel:
             lines += ["</ul>", ""]
         return "\n".join(lines)
 
+    def search_html(self) -> str:
+        """The home page's search box. Without script it asks the theme's search through the
+        address (`?q=`); kbgen.js opens the theme's search instead, with what was typed."""
+        return (
+            '<form class="kbgen-hero-search" role="search" action="." method="get">'
+            '<label for="kbgen-hero-q">Search the help center</label>'
+            '<div><input id="kbgen-hero-q" name="q" type="search" autocomplete="off" '
+            'placeholder="Describe your question, e.g. I was charged twice">'
+            '<button type="submit" class="md-button md-button--primary">Search</button></div></form>'
+        )
+
     def categories_html(self, base: str) -> str:
         """Cards for the home page: each category with its description and article count."""
         cards = []

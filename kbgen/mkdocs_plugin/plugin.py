@@ -48,7 +48,7 @@ SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
 SEARCH_PIPELINE = ("stemmer", "stopWordFilter", "trimmer")
 THEME_WORKER = re.compile(r'("search":\s*")([^"]*/)?(search\.[0-9a-f]+\.min\.js)(")')
 SIBLINGS = 8  # the category's other articles listed beside an article
-HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->")
+HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->", "<!-- kbgen:search -->")
 
 
 def _search_plugin(config: Any) -> Any:
@@ -217,6 +217,8 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         base = "../" * len([part for part in folder.split("/") if part])
         featured = self.site.featured(list(self.config.featured), self.config.featured_count)
         markdown = markdown.replace(HOME_MARKERS[0], self.site.categories_html(base))
+        markdown = markdown.replace(HOME_MARKERS[2], self.site.search_html())
+        page.meta.setdefault("search", {})["exclude"] = True  # navigation, not an answer
         return markdown.replace(HOME_MARKERS[1], self.site.articles_html(featured, base))
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:

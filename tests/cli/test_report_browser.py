@@ -1,7 +1,6 @@
 """The HTML report in the same headless Chromium as the site test: its charts really render.
 
 Skipped, with a message, when chromium or chromedriver is absent (`make browser-deps`).
-Writes screenshots/report.png, the demo's report, for people to look at.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_demo, run_kbgen
+from tests.conftest import copy_demo, run_kbgen
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +34,4 @@ def test_the_demo_reports_charts_render_in_a_browser(browser, tmp_path: Path) ->
     assert len(weekly) == 8  # eight weeks of demo notes, 2026-W40 to W47
     colours = {b.value_of_css_property("fill") for b in browser.find_elements(By.CSS_SELECTOR, "#chart-coverage rect")}
     assert len(colours) == 4  # closed, drafted, findability and gaps are told apart
-    (ROOT / "screenshots").mkdir(exist_ok=True)
-    browser.set_window_size(1280, 2400)
-    browser.save_screenshot(str(ROOT / "screenshots" / "report.png"))
-    browser.set_window_size(1280, 900)
+

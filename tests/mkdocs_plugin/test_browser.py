@@ -1,7 +1,6 @@
 """A customer in a real browser: headless Chromium (Debian's) searches the demo site.
 
 Skipped, with a message, when chromium or chromedriver is absent (`make browser-deps`).
-Writes screenshots/home.png and screenshots/article.png for people to look at.
 """
 
 from __future__ import annotations
@@ -13,10 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kbgen.kb import KnowledgeBase
-from tests.conftest import ROOT, served
+from tests.conftest import served
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = ROOT / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +43,6 @@ def test_customer_finds_an_article_in_their_own_words(browser, site_url: str, de
     article = demo_kb.by_slug()["charged-twice-refunds"]
     phrasing = article.questions[0]
     browser.get(site_url)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / "home.png"))
     wait = search(browser, phrasing)
     wait.until(lambda d: any(article.title in r.text for r in d.find_elements(By.CSS_SELECTOR, ".md-search-result__item")))
     first = browser.find_elements(By.CSS_SELECTOR, ".md-search-result__item")[0]
@@ -54,7 +50,6 @@ def test_customer_finds_an_article_in_their_own_words(browser, site_url: str, de
     first.find_element(By.CSS_SELECTOR, "a").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith(article.title))
     assert f"/{article.category}/{article.slug}/" in browser.current_url
-    browser.save_screenshot(str(SCREENSHOTS / "article.png"))
 
 
 def test_draft_is_not_found_and_the_customer_is_offered_support(browser, site_url: str, demo_kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]

@@ -154,3 +154,20 @@ def test_home_page_links_work_from_disk(browser, demo_site: Path) -> None:  # ty
         assert href.startswith(demo_site.as_uri() + "/"), href
         target = Path(urlsplit(href).path)
         assert (target / "index.html").is_file() or target.is_file(), href
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_home_page_search_box_hands_over_to_the_site_search(browser, served: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(width, 900)
+    browser.get(served)
+    field = browser.find_element(By.ID, "kbgen-hero-q")
+    assert field.is_displayed() and field.rect["width"] > width * 0.5
+    field.send_keys("refunds")
+    wait = WebDriverWait(browser, 20)
+    box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "input.md-search__input"))
+    wait.until(lambda d: box.is_displayed() and box.get_attribute("value") == "refunds")  # no key lost
+    first = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".md-search-result__list > li.md-search-result__item > a"))
+    assert "charged-twice-refunds" in first.get_attribute("href")

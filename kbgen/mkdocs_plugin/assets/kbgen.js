@@ -85,7 +85,41 @@
       if (event.target && event.target.classList && event.target.classList.contains("md-search__input")) schedule();
     });
   }
+  /* The theme's search is a dialog without a name: screen readers announce it as "dialog". */
+  function label() {
+    var dialog = document.querySelector(".md-search[role=dialog]");
+    if (dialog && !dialog.getAttribute("aria-label")) dialog.setAttribute("aria-label", "Search the help center");
+  }
+
+  /* The home page's search box hands over to the theme's search (full screen on a phone). */
+  function hero() {
+    var form = document.querySelector(".kbgen-hero-search");
+    var toggle = document.getElementById("__search");
+    var input = document.querySelector(".md-search__input");
+    if (!form || !toggle || !input) return;
+    var field = form.querySelector("input");
+    function open(event) {
+      if (event) event.preventDefault();
+      if (!toggle.checked) {
+        toggle.checked = true;
+        toggle.dispatchEvent(new Event("change"));
+      }
+      input.value += field.value;  // what was typed before the theme's box took the focus
+      field.value = "";
+      input.focus();
+      setTimeout(function () {
+        input.focus();
+        input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+      }, 50);
+    }
+    form.addEventListener("submit", open);
+    field.addEventListener("input", function () { open(null); });
+    field.addEventListener("click", function () { open(null); });
+  }
+
   function start() {
+    hero();
+    label();
     watch();
     carried();
   }
