@@ -125,15 +125,36 @@ class SemanticEngine:
              settings: dict[str, float] | None = None) -> SemanticEngine:
         from concurrent.futures import ThreadPoolExecutor
 
+        # imported before any thread starts: numpy's extension fails to initialise ("partially
+        # initialized module") when two threads import it at once
+        import numpy  # noqa: F401
+
         encoder = Encoder(project.cache_dir)
         files = scan(project)  # read once for both: 10,000 stats
-        # the two indexes are brought up to date side by side: the encoder runs outside the GIL,
-        # so a first build at 10,000 articles takes about the longer of the two, not their sum
+        # the two indexes are brought up to date side by side: the encoder runs outside Python's
+        # lock, so a first build at 10,000 articles takes about the longer of the two, not their sum
         with ThreadPoolExecutor(1) as pool:
             vectors = pool.submit(ArticleVectors.open, project, encoder, warn, progress, files)
             lexical = LexicalIndex.open(project, warn, progress=progress, files=files)
             try:
                 articles = vectors.result()
+            except EncoderError:
+                lexical.close()
+                raise
+        return cls(project, lexical, articles, encoder, settings)
+        from concurrent.futures import ThreadPoolExecutor
+
+        import numpy  # noqa: F401
+        if mode == "prepare":
+            import onnxruntime  # noqa: F401
+        with ThreadPoolExecutor(2) as pool:
+            vectors = pool.submit(ArticleVectors.open, project, encoder, warn, progress, files)
+            model = pool.submit(encoder.prepare) if mode == "prepare" else None
+            lexical = LexicalIndex.open(project, warn, progress=progress, files=files)
+            try:
+                articles = vectors.result()
+                if model:
+                    model.result()
             except EncoderError:
                 lexical.close()
                 raise
