@@ -64,11 +64,14 @@ def _footer_link(text: str) -> dict[str, str]:
 
 
 def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str, Any]]:
-    """The theme's search entries as customers should meet them: each article with its customers'
-    phrasings (each word once, so an article with many phrasings does not outrank the rest); a
+    """The theme's search entries as customers should meet them: each article with its summary
+    first (what a result shows), its category (shown as a chip) and its customers' phrasings
+    (each word once, so an article with many phrasings does not outrank the rest); a
     category by its title and description alone (its listing repeats every article's summary);
     the home page and the tags page not at all (they are navigation, not answers)."""
     phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in site.articles}
+    summaries = {a.url_path: a.summary for a in site.articles if a.summary}
+    sections = {a.url_path: view.title for view in site.categories for a in view.articles}
     categories = {f"{v.name}/": v.category.description for v in site.categories}
     kept: list[dict[str, Any]] = []
     for entry in docs:
@@ -78,8 +81,12 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str
             continue
         if page in categories:
             entry = {**entry, "text": html_text(categories[page] or "")}
-        elif phrasings.get(page) and "#" not in location:
-            entry = {**entry, "questions": phrasings[page]}
+        elif "#" not in location and page in phrasings:
+            if summaries.get(page):  # answers first: the summary is what a result shows
+                entry = {**entry, "text": f"<p>{html_text(summaries[page])}</p>" + str(entry.get("text", ""))}
+            entry = {**entry, "tags": [html_text(sections[page])]}  # shown under the result, as a chip
+            if phrasings[page]:
+                entry = {**entry, "questions": phrasings[page]}
         kept.append(entry)
     return kept
 
@@ -286,6 +293,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         index["docs"] = search_entries(index.get("docs", []), self.site)
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
+        fields["tags"] = {"boost": 1}  # the category, for display: the theme weighs tags 1,000,000
         path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:

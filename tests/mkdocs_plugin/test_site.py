@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kbgen.escape import html_text
 from kbgen.kb import KnowledgeBase
 from kbgen.site import human_date, tag_anchor
 from tests.conftest import ROOT, KbBuilder, assert_clean_failure, run_kbgen
@@ -53,6 +54,9 @@ def test_phrasings_are_indexed_with_stemming(demo_site: Path, demo_kb: Knowledge
     by_location = {d["location"]: d for d in index["docs"]}
     for article in demo_kb.public_articles():
         entry = by_location[article.url_path]
+        assert entry["text"].startswith(f"<p>{html_text(article.summary)}</p>"), article.rel  # answers first
+        titles = {c.name: c.title for c in demo_kb.ordered_categories()}
+        assert entry["tags"] == [html_text(titles[article.category])]
         words = entry["questions"].split()
         assert len(words) == len(set(words)), f"{article.rel}: a word counted twice outweighs other articles"
         for phrasing in article.questions:
