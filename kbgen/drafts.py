@@ -34,7 +34,7 @@ from .files import atomic_write_bytes, atomic_write_text
 from .escape import markdown_inline
 from .gaps import drafted_field
 from .notes import Note, NoteLog
-from .text import FUNCTION_WORDS, distinct, phrasing_key
+from .text import FUNCTION_WORDS, distinct, phrasing_key, publishable
 
 if TYPE_CHECKING:
     from .articles import Article
@@ -94,14 +94,32 @@ def title_for(question: str) -> str:
     return text + "?" if text else "Untitled question"
 
 
+SLUG_WORDS = 6  # a slug is a public address: the title's first meaningful words, whole
+SLUG_LENGTH = 60
+
+
 def slug_for(title: str, taken: set[str]) -> str:
-    """A short, unique slug from a title's meaningful words."""
+    """A short, unique slug of a title's meaningful words, never a word cut short. When it is
+    taken, the title's next words make it unique ("refund-annual-plan-proration"); a number is
+    the last resort, for titles whose every word is already used."""
     words = re.findall(r"[a-z0-9]+", title.lower())
     meaningful = [w for w in words if w not in FUNCTION_WORDS] or words or ["draft"]
-    base = "-".join(meaningful[:6])[:60].strip("-") or "draft"
-    if base in RESERVED_SLUGS:
-        base += "-article"
-    slug, number = base, 2
+
+    def joined(count: int) -> str:
+        kept: list[str] = []
+        for word in meaningful[:count]:
+            if len("-".join([*kept, word])) > SLUG_LENGTH:
+                break
+            kept.append(word)
+        return "-".join(kept) or meaningful[0][:SLUG_LENGTH]
+
+    for count in range(SLUG_WORDS, max(len(meaningful), SLUG_WORDS) + 1):
+        slug = joined(count)
+        if slug in RESERVED_SLUGS:
+            slug += "-article"
+        if slug not in taken:
+            return slug
+    base, number = slug, 2
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1
     return slug
@@ -180,8 +198,12 @@ def write_drafts(
     today: date | None = None,
     dry_run: bool = False,
     warn: Callable[[str], None] = lambda message: None,
-) -> list[DraftResult]:
+    limit: int = 0,
+) -> DraftRun:
     """One draft per gap of at least MIN_SIZE open notes (the TOP best ranked), then mark the notes drafted.
+
+    At most LIMIT new drafts are written (0: no limit), best-ranked gaps first; gaps that already
+    have a draft are still added to it. The result's `waiting` counts the gaps left for a later run.
 
     A gap whose draft cannot be written (say an editor broke its front matter) is skipped with a
     warning; the others are still written and their notes marked.
@@ -198,7 +220,7 @@ def write_drafts(
     # a gap with notes in a draft already may add a few new ones to it; a new draft needs
     # MIN_SIZE open notes (checked below, once it is known whether a draft exists)
     chosen = [g for g in coverage.gaps if g.notes and (g.size >= min_size or g.drafted)]
-    results: list[DraftResult] = []
+    results = DraftRun()
     events: list[tuple[str, str, dict[str, Any]]] = []
 
     current = {a.rel: a for a in kb.articles if a.status == "draft"}
@@ -221,10 +243,14 @@ def write_drafts(
     targets = {g.id: drafted_into(g) for g in chosen}
     similar = _similar_drafts(kb, [g for g in chosen if not targets[g.id]], engine)
     chosen = [g for g in chosen if targets[g.id] or g.id in similar or g.size >= min_size][:top]
+    created = 0
     try:
         for gap in chosen:
             path = targets[gap.id]
             existing = current.get(path) if path else similar.get(gap.id)
+            if existing is None and not path and limit and created >= limit:
+                results.waiting += 1
+                continue
             if path and existing is None:
                 warn(f"{path}: skipped; it holds most notes of gap {gap.id} but is not a draft kbgen can read")
                 continue
@@ -239,11 +265,18 @@ def write_drafts(
                 warn(f"{exc}; gap {gap.id} skipped")
                 continue
             results.append(result)
+            created += result.created
             events += [(note_id, "drafted", {"draft": result.path, "gap": gap.id}) for note_id in result.marked]
     finally:
         if events and not dry_run:
             NoteLog(project.gaps_dir).add_events(events)
     return results
+
+
+class DraftRun(list[DraftResult]):
+    """The drafts one `kbgen draft` run wrote or updated, and how many gaps wait for a later run."""
+
+    waiting: int = 0
 
 
 def _reload(article: Article) -> Article:
@@ -280,7 +313,7 @@ def _create(kb: KnowledgeBase, gap: Gap, coverage: Coverage, taken: set[str], to
         "status": "draft",
         "audience": "public",
         "summary": first_sentences(_title_answer(gap)),
-        "questions": [plain(q, 300) for q in gap.phrasings[:MAX_QUESTIONS]],
+        "questions": [plain(q, 300) for q in gap.phrasings if publishable(q)][:MAX_QUESTIONS],
         "tags": tags,
         "updated": today,
         "gap_id": gap.id,
@@ -305,7 +338,7 @@ def _update(article: Article, gap: Gap, notes_by_id: dict[str, Note], dry_run: b
     new_notes = [n for n in gap.notes if n.id not in listed]
     known = {phrasing_key(q) for q in article.questions}
     room = max(MAX_QUESTIONS - len(article.questions), 0)
-    phrasings = [plain(q, 300) for q in gap.phrasings if phrasing_key(q) not in known][:room]
+    phrasings = [plain(q, 300) for q in gap.phrasings if phrasing_key(q) not in known and publishable(q)][:room]
     old_notes = [notes_by_id[i] for i in article.source_notes if i in notes_by_id]
     gap_id = article.gap_id or gap.id
     body_updated = False

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .files import atomic_write_text
 from .jsonio import loads
 from .notes import Note, parse_time
-from .text import PLACEHOLDER, distinct, phrasing_key
+from .text import PLACEHOLDER, distinct, phrasing_key, publishable
 
 if TYPE_CHECKING:
     from .engine import Answer, Engine, Progress
@@ -273,7 +273,7 @@ def analyze(
         assert first is not None
         article = articles.get(slug)
         known = {phrasing_key(q) for q in (article.questions if article else [])}
-        phrasings = [q for q in distinct(n.question for n in group) if phrasing_key(q) not in known]
+        phrasings = [q for q in distinct(n.question for n in group) if phrasing_key(q) not in known and publishable(q)]
         entries.append(
             Findable(slug, first.title, first.category, first.url, article.rel if article else "", group, phrasings)
         )

@@ -43,6 +43,9 @@ OPTIONS: dict[str, Option] = {
     "contact_query_param": Option("text", "question"),
     # the footer: 'Label | address' links (legal, company, contact), after mkdocs' `copyright`
     "footer_links": Option("list of text", []),
+    # `kbgen draft`: new drafts a run writes at most, best-ranked gaps first (0: no limit); a gap
+    # left over is drafted by a later run, so editors review a few at a time
+    "draft_limit": Option("whole number", 5),
     # home page and article pages
     "featured": Option("list of text", []),
     "featured_count": Option("whole number", 6),

@@ -37,6 +37,12 @@ def without_placeholders(text: str) -> str:
     return PLACEHOLDER.sub(" ", text)
 
 
+def publishable(text: str) -> bool:
+    """Whether TEXT may become a public phrasing: one with a redaction placeholder ("my card
+    [card] was declined") would publish the fact that something was redacted, and reads badly."""
+    return not PLACEHOLDER.search(text)
+
+
 def phrasing_key(text: str) -> str:
     """TEXT as compared for repeats: case, spacing and end punctuation do not count."""
     return " ".join(text.lower().split()).rstrip("?!. ")

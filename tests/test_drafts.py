@@ -22,7 +22,19 @@ def test_titles_read_like_questions(question: str, title: str) -> None:
 
 def test_slugs_are_short_meaningful_and_unique() -> None:
     assert slug_for("Can I pay my invoice in euros?", set()) == "pay-invoice-euros"
+    # all three meaningful words are used: only a number tells it apart
     assert slug_for("Can I pay my invoice in euros?", {"pay-invoice-euros"}) == "pay-invoice-euros-2"
+    # a title with more words: its next words, not a number
+    title = "Why was I charged twice for my annual plan after the upgrade to teams in March?"
+    first = slug_for(title, set())
+    assert first == "charged-twice-annual-plan-after-upgrade"
+    assert slug_for(title, {first}) == "charged-twice-annual-plan-after-upgrade-teams"
+    # never a word cut short, however long the words
+    words = ("Synchronisation misconfiguration troubleshooting internationalisation documentation "
+             "authentication recommendations")
+    long = slug_for(words, set())
+    assert len(long) <= 60 and set(long.split("-")) <= set(words.lower().split())
+    assert long == "synchronisation-misconfiguration-troubleshooting"
     assert slug_for("What is the search?", set()) == "search-article"  # reserved slugs are avoided
     assert slug_for("???", set()) == "draft"
 

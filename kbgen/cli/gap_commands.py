@@ -178,6 +178,8 @@ def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:
 def draft_command(
     min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only gaps with at least this many notes.")] = 3,
     top: Annotated[Optional[int], typer.Option("--top", min=1, help="Only the N best-ranked gaps.")] = None,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", min=0, help="At most N new drafts this run (default: the plugin's draft_limit, 5; 0: no limit).")] = None,
     json_output: JsonOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; change nothing.")] = False,
 ) -> None:
@@ -196,12 +198,13 @@ def draft_command(
     with editing(Project.find().cache_dir):
         project, kb, coverage, today, engine = _coverage(None, None, None, json_output)
         notes_by_id = {n.id: n for n in coverage.notes}  # already read: no second pass over the log
+        bound = limit if limit is not None else int(project.options.get("draft_limit", 5))
         results = write_drafts(
             kb, coverage, engine, notes_by_id, min_size=min_size, top=top, today=today, dry_run=dry_run,
-            warn=warn,
+            warn=warn, limit=bound,
         )
     if json_output:
-        print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results]})
+        print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results], "waiting": results.waiting})
         return
     if not results:
         typer.echo(f"No gap has {min_size} or more open notes; nothing to draft.")
@@ -213,6 +216,9 @@ def draft_command(
         else:
             body = ", body updated" if r.body_updated else ""
             say(f"{verb}update {r.path}  (+{len(r.note_ids)} notes{body})")
+    if results.waiting:
+        typer.echo(f"{results.waiting} more gap(s) qualify; they are drafted by a later run (--limit, or draft_limit "
+                   "in mkdocs.yml, to change how many a run writes).", err=True)
     if not dry_run:
         typer.echo("Next: edit the drafts, then `kbgen promote PATH` in a pull request.", err=True)
 

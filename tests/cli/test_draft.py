@@ -253,3 +253,32 @@ def test_promote_names_the_front_matter_error_of_a_draft_it_cannot_read(project:
     assert_clean_failure(result)
     assert f"{first['path']}:" in result.stderr and "not valid YAML" in result.stderr
 
+
+
+def test_a_run_writes_at_most_the_limit_of_new_drafts_and_the_rest_wait(project: Path) -> None:
+    result = run_kbgen("draft", "--json", "--limit", "1", cwd=project)
+    assert result.code == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert [d["action"] for d in run["drafts"]] == ["created"] and run["waiting"] == 1
+    plain = run_kbgen("draft", "--limit", "1", cwd=project)  # the next run writes the one that waited
+    assert plain.code == 0 and plain.stdout.count("create ") == 1 and "more gap" not in plain.stderr
+    assert _draft(project) == []
+
+
+def test_the_default_limit_comes_from_mkdocs_yml(project: Path) -> None:
+    (project / "mkdocs.yml").write_text(MKDOCS_YML + "      draft_limit: 1\n", encoding="utf-8")
+    result = run_kbgen("draft", cwd=project)
+    assert result.code == 0, result.stderr
+    assert result.stdout.count("create ") == 1 and "1 more gap(s) qualify" in result.stderr
+
+
+def test_redaction_placeholders_never_become_phrasings(project: Path) -> None:
+    _log(project, *({"id": f"P{i}", "question": q, "answer": "We explained card payments."} for i, q in enumerate([
+        "my card [card] keeps getting declined at checkout", "card declined when paying for team plan",
+        "why does checkout decline my card", "checkout declines my credit card every time"])))
+    drafts = _draft(project)
+    texts = "".join((project / d["path"]).read_text(encoding="utf-8") for d in drafts)
+    assert "[card]" not in texts.split("\n---", 1)[0] and "[card]" not in "".join(
+        line for line in texts.splitlines() if line.startswith("  - "))
+    report = json.loads(run_kbgen("report", "--json", cwd=project).stdout)
+    assert all("[" not in p for f in report["findability"] for p in f["phrasings"])
