@@ -128,6 +128,7 @@ class Coverage:
     gaps: list[Gap]
     findable: list[Findable]
     matches: dict[str, Answer] = field(default_factory=dict)  # the engine's decision for each open note, by id
+    in_draft: int = 0  # gaps whose every note is in a draft: still gaps until an article is published
 
     @property
     def open_notes(self) -> list[Note]:
@@ -241,6 +242,7 @@ def analyze(
     drafted = [n for n in notes if n.state == "drafted"]
     pool = sorted(unanswered + drafted, key=lambda n: (n.time, n.id))
     gaps: list[Gap] = []
+    in_draft = 0
     if pool:
         vectors = engine.vectors([n.question for n in pool], progress=step)
         engine.remember([n.question for n in pool])
@@ -250,6 +252,7 @@ def analyze(
         for row, label in enumerate(labels):
             members.setdefault(label, []).append(row)
         clusters = [rows for rows in members.values() if any(pool[r].state == "open" for r in rows)]
+        in_draft = sum(1 for rows in members.values() if all(selected(pool[r]) and pool[r].state == "drafted" for r in rows))
         gaps = [_gap([pool[r] for r in rows], vectors[rows], matches, as_of) for rows in clusters]
         _carry_ids(gaps, _previous_ids(kb.project.cache_dir / GAP_IDS))
         _save_ids(kb.project.cache_dir / GAP_IDS, gaps)
@@ -278,7 +281,7 @@ def analyze(
             Findable(slug, first.title, first.category, first.url, article.rel if article else "", group, phrasings)
         )
     entries.sort(key=lambda e: (-len(e.notes), e.slug))
-    return Coverage(as_of, notes, gaps, entries, matches)
+    return Coverage(as_of, notes, gaps, entries, matches, in_draft)
 
 
 def _as_of(note: Note, moment: datetime, kb: KnowledgeBase) -> Note:

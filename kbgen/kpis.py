@@ -79,6 +79,7 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, 
         "answered_share": round(answered / len(notes), 3) if notes else None,
         "findability_notes": sum(len(e.notes) for e in coverage.findable),
         "open_gaps": len(gaps),
+        "gaps_in_draft": coverage.in_draft,  # drafted, not yet published: still gaps for customers
         "gap_notes": sum(g.size for g in gaps),
         "notes_per_week": round(statistics.mean(s["notes"] for s in series), 1) if series else 0,
         "weekly": series,

@@ -75,7 +75,8 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Already answered when logged", _share(k["answered_share"])),
         ("Open notes", f"{k['open_notes']:,}"),
         ("Answered now, not found (findability)", f"{k['findability_notes']:,}"),
-        ("Open gaps", f"{k['open_gaps']:,} ({k['gap_notes']:,} notes)"),
+        ("Open gaps", f"{k['open_gaps']:,} ({k['gap_notes']:,} notes)"
+                      + (f", and {k['gaps_in_draft']:,} in draft (open until published)" if k.get("gaps_in_draft") else "")),
         ("Notes per week", f"{k['notes_per_week']:g}"),
         ("Median time from first note to article", _days(k["median_days_to_article"])),
         ("Articles past review date", f"{k['stale_articles']:,}"),

@@ -282,3 +282,13 @@ def test_redaction_placeholders_never_become_phrasings(project: Path) -> None:
         line for line in texts.splitlines() if line.startswith("  - "))
     report = json.loads(run_kbgen("report", "--json", cwd=project).stdout)
     assert all("[" not in p for f in report["findability"] for p in f["phrasings"])
+
+
+def test_a_drafted_gap_is_reported_in_draft_not_closed(project: Path) -> None:
+    before = json.loads(run_kbgen("report", "--json", cwd=project).stdout)["kpis"]
+    drafts = _draft(project)
+    after = json.loads(run_kbgen("report", "--json", cwd=project).stdout)["kpis"]
+    assert len(drafts) == 2 and before["gaps_in_draft"] == 0
+    assert after["gaps_in_draft"] == 2 and after["open_gaps"] + after["gaps_in_draft"] == before["open_gaps"]
+    text = run_kbgen("report", cwd=project).stdout
+    assert "and 2 in draft (open until published)" in text
