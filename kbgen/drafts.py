@@ -87,9 +87,28 @@ def plain(text: str, limit: int = 0) -> str:
     return text
 
 
+_GREETING = re.compile(r"^(?:(?:(?:hi|hello|hey|hiya)(?: there| team| all| folks)?|dear \w+|good (?:morning|afternoon|evening)"
+                       r"|(?:please|pls|plz)(?: help)?|help(?=\s*[!:])|urgent)\b[\s,.!:;-]*)+", re.I)
+_SIGN_OFF = re.compile(r"[\s,.!:;-]*\b(?:thanks?(?: you)?(?: so much)?|thx|ty|cheers|please|pls|plz|help|asap|urgent)[\s.!?]*$", re.I)
+_SHORTHAND = {"pw": "password", "pwd": "password", "acct": "account", "u": "you", "ur": "your", "msg": "message",
+              "i": "I", "im": "I'm", "dont": "don't", "cant": "can't", "doesnt": "doesn't", "wont": "won't"}
+TITLE_LENGTH = 120
+
+
 def title_for(question: str) -> str:
-    """A title from a customer's question: one line, capitalised, ending in a question mark."""
-    text = plain(question, 120).rstrip(" .!?…")
+    """A title from a customer's question, as an editor would start it: one line without greetings,
+    sign-offs or chat shorthand ("Forgot my pw help?" becomes "Forgot my password?"), capitalised,
+    ending in a question mark, and never a word cut short (a long question ends at a clause)."""
+    text = plain(question)
+    for _ in range(3):  # "hi, please help, thanks!"
+        text = _SIGN_OFF.sub("", _GREETING.sub("", text)).strip()
+    text = re.sub(r"\b[A-Za-z]+\b", lambda m: _SHORTHAND.get(m.group(0).lower(), m.group(0)) if m.group(0).islower() or m.group(0) == "I" else m.group(0), text)
+    text = text.rstrip(" .!?…,;:")
+    if len(text) > TITLE_LENGTH:
+        head = text[:TITLE_LENGTH]
+        clause = max(head.rfind(", "), head.rfind("; "), head.rfind(" - "))
+        text = head[:clause] if clause >= TITLE_LENGTH // 2 else head.rsplit(" ", 1)[0]
+        text = text.rstrip(" .!?…,;:")
     text = text[:1].upper() + text[1:]
     return text + "?" if text else "Untitled question"
 

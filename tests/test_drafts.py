@@ -10,7 +10,14 @@ from kbgen.drafts import first_sentences, plain, slug_for, title_for
 @pytest.mark.parametrize(
     ("question", "title"),
     [
-        ("can i pay my invoice in euros", "Can i pay my invoice in euros?"),
+        ("can i pay my invoice in euros", "Can I pay my invoice in euros?"),
+        ("Forgot my pw help?", "Forgot my password?"),
+        ("Hi there, please help!! cant log into my acct, thanks", "Can't log into my account?"),
+        ("Hello, how do I export everything? Thank you so much", "How do I export everything?"),
+        ("I need to change the billing email on our account because our finance team moved to a new shared "
+         "mailbox, and also the invoices should go to two people", "I need to change the billing email on our account "
+         "because our finance team moved to a new shared mailbox?"),
+        ("word " * 40, ("Word " + "word " * 23).strip() + "?"),
         ("Dark mode???", "Dark mode?"),
         ("see <b>this</b> [link](http://x.example)", "See b>this/b> link(http\u200b://x.example)?"),
         ("Settings > Developer > API keys, where?", "Settings > Developer > API keys, where?"),
