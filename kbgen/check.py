@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .articles import Article
 from .errors import ERROR, WARNING, Diagnostic, KbgenError
@@ -54,7 +55,7 @@ class CheckResult:
         }
 
 
-_MEMO: dict[tuple[Path, date], tuple[tuple[tuple[str, int, int], ...], CheckResult]] = {}
+_MEMO: dict[tuple[Path, date], tuple[Any, CheckResult]] = {}
 
 
 def kb_signature(kb_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -85,7 +86,8 @@ def check(project: Project, today: date | None = None, changed_since: str | None
     if changed_since:
         return _check(project, today, changed_since)
     key = (project.kb_dir, today)
-    signature = kb_signature(project.kb_dir)
+    # the files and the plugin's options (the style rules read them)
+    signature = (kb_signature(project.kb_dir), repr(sorted(project.options.items())))
     remembered = _MEMO.get(key)
     if remembered and remembered[0] == signature:
         return remembered[1]
@@ -102,11 +104,104 @@ def _check(project: Project, today: date, changed_since: str | None) -> CheckRes
     diagnostics += broken_links(kb)
     diagnostics += article_advice(kb, today)
     diagnostics += live_html(kb)
+    diagnostics += writing_style(kb, project)
     if changed_since:
         changed = changed_files(project, changed_since)
         diagnostics = [d for d in diagnostics if d.path in changed]
     diagnostics.sort(key=lambda d: (d.path, d.line, d.severity != ERROR, d.rule))
     return CheckResult(kb, diagnostics)
+
+
+STYLE_CACHE = "style.json"
+STYLE_PARALLEL_FROM = 1_000  # articles; below this, forking costs more than it saves
+
+
+def writing_style(kb: KnowledgeBase, project: Project) -> list[Diagnostic]:
+    """The writing-style warnings of published articles (`kbgen.style`), unless `style: false`.
+    Drafts are left alone until they are promoted: they are the editor's work in progress.
+
+    Reading 10,000 articles' prose costs about 9 s, so each article's warnings are kept in the
+    cache folder by its file stamp and the style settings (a changed article, or setting, is read
+    again); a first run shares the articles between forked processes, one a core."""
+    import hashlib
+    import json
+
+    from .jsonio import loads
+    from .settings import read
+
+    settings = read(project.options)
+    if not settings["style"]:
+        return []
+    articles = [a for a in kb.articles if a.status == "published"]
+    signature = hashlib.sha1(json.dumps({k: v for k, v in settings.items() if k.startswith("style")},
+                                        sort_keys=True).encode()).hexdigest()
+    path = project.cache_dir / STYLE_CACHE
+    try:
+        kept = loads(path.read_text(encoding="utf-8"), limit=0)
+        kept = kept.get("files", {}) if isinstance(kept, dict) and kept.get("settings") == signature else {}
+    except (OSError, ValueError):
+        kept = {}
+    stamps = {a.rel: _stamp(a.path) for a in articles}
+    fresh = [a for a in articles if not isinstance(kept.get(a.rel), dict) or kept[a.rel].get("stamp") != stamps[a.rel]]
+    found = _style_of(fresh, settings)
+    renewed = {a.rel for a in fresh}
+    files = {a.rel: kept[a.rel] for a in articles if a.rel not in renewed}
+    files.update({a.rel: {"stamp": stamps[a.rel], "found": [d.__dict__ for d in found[a.rel]]} for a in fresh})
+    if fresh or len(files) != len(kept):
+        try:
+            project.cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps({"settings": signature, "files": files}), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # read again next time
+    diagnostics: list[Diagnostic] = []
+    for article in articles:
+        for item in files[article.rel]["found"]:
+            try:
+                diagnostics.append(Diagnostic(**item))
+            except TypeError:  # a damaged cache entry: read the article again
+                diagnostics += _style_of([article], settings)[article.rel]
+                break
+    return diagnostics
+
+
+def _stamp(path: Path) -> list[int]:
+    try:
+        info = path.stat()
+        return [info.st_mtime_ns, info.st_size]
+    except OSError:
+        return [0, 0]
+
+
+def _style_of(articles: list[Article], settings: dict[str, Any]) -> dict[str, list[Diagnostic]]:
+    """Each article's style warnings, by path; shared between forked processes when there are many."""
+    import multiprocessing
+
+    from .style import check_style
+
+    global _STYLE_JOB
+    if len(articles) < STYLE_PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {a.rel: check_style(a, settings) for a in articles}
+    _STYLE_JOB = (articles, settings)
+    try:
+        workers = min(os.cpu_count() or 1, 4)
+        parts = [range(start, len(articles), workers) for start in range(workers)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_style_part, parts)
+    finally:
+        _STYLE_JOB = None
+    return {rel: found for part in results for rel, found in part}
+
+
+_STYLE_JOB: Any = None  # (articles, settings), set in the parent just before forking
+
+
+def _style_part(indexes: range) -> list[tuple[str, list[Diagnostic]]]:
+    from .style import check_style
+
+    articles, settings = _STYLE_JOB
+    return [(articles[i].rel, check_style(articles[i], settings)) for i in indexes]
 
 
 def duplicate_slugs(kb: KnowledgeBase) -> list[Diagnostic]:

@@ -46,6 +46,16 @@ OPTIONS: dict[str, Option] = {
     # `kbgen draft`: new drafts a run writes at most, best-ranked gaps first (0: no limit); a gap
     # left over is drafted by a later run, so editors review a few at a time
     "draft_limit": Option("whole number", 5),
+    # the writing-style check (`kbgen check` warnings; kbgen/style.py says what each rule reads)
+    "style": Option("flag", True),
+    "style_min_reading_ease": Option("number", 50),
+    "style_max_sentence_words": Option("whole number", 30),
+    "style_max_paragraph_words": Option("whole number", 90),
+    "style_max_passive": Option("number", 0.25),
+    "style_max_summary_words": Option("whole number", 40),
+    "style_min_questions": Option("whole number", 3),
+    "style_avoid_words": Option("list of text", ["simply", "just", "obviously", "easy", "easily", "clearly",
+                                                 "of course", "basically", "actually", "trivial"]),
     # home page and article pages
     "featured": Option("list of text", []),
     "featured_count": Option("whole number", 6),

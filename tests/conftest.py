@@ -32,6 +32,7 @@ plugins:
       separator: '[\s\-,:;!?=\[\]()"/]+|\.(?!\d)|&[lg]t;'
   - kbgen:
       contact_url: https://example.test/contact
+      style: false  # the writing-style rules have their own cases (tests/check_cases/style-*)
 """
 
 
