@@ -139,14 +139,21 @@ class Project:
 
     @classmethod
     def find(cls, start: Path | None = None) -> Project:
-        """The project whose root is `start` or the nearest folder above it with mkdocs.yml."""
+        """The project whose root is `start` (default: KBGEN_KB, set by `--kb`, else the current
+        folder) or the nearest folder above it with mkdocs.yml."""
+        chosen = os.environ.get("KBGEN_KB") if start is None else None
+        if chosen:
+            given = Path(chosen).expanduser()
+            if not (given / CONFIG_NAME).is_file():
+                raise ProjectNotFound(f"--kb / KBGEN_KB: {chosen} has no {CONFIG_NAME}; give the knowledge base's folder")
+            return cls.load(given)
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
             if (folder / CONFIG_NAME).is_file():
                 return cls.load(folder)
         raise ProjectNotFound(
             f"no {CONFIG_NAME} here or in any folder above {here}; "
-            "run kbgen from a knowledge base, or create one with `kbgen init`"
+            "run kbgen from a knowledge base, or give it with --kb DIR (or KBGEN_KB), or create one with `kbgen init`"
         )
 
     @classmethod

@@ -44,8 +44,15 @@ def _root(
         Optional[bool],
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
+    kb: Annotated[
+        Optional[str],
+        typer.Option("--kb", metavar="DIR", help="The knowledge base to work on (its folder with mkdocs.yml), "
+                     "from anywhere; default: KBGEN_KB, else the current folder or the nearest above it."),
+    ] = None,
 ) -> None:
     """kbgen: a help center that grows from the questions it could not answer."""
+    if kb is not None:
+        os.environ["KBGEN_KB"] = kb  # read by Project.find, for this process only
 
 
 # Registering the commands imports only their small CLI modules, never the heavy libraries.
