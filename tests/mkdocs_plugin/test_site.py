@@ -265,3 +265,22 @@ def test_dates_read_the_same_everywhere_and_tag_anchors_are_plain() -> None:
 
     assert human_date(date(2026, 3, 3)) == "3 March 2026"
     assert tag_anchor("Sign-in & SSO") == "tag-sign-in-sso" and tag_anchor("<>") == "tag-x"
+
+
+def test_serve_says_where_it_serves_and_names_the_themes_end_of_life(kb: KbBuilder) -> None:
+    import socket
+
+    kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kbgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=kb.root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        first = server.stderr.readline()  # type: ignore[union-attr]
+        second = server.stderr.readline()  # type: ignore[union-attr]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in first
+    assert "end of life on 5 May 2027" in second
