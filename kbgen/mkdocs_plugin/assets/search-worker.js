@@ -7,7 +7,8 @@
    what goes in and what comes out:
 
    - in: each word is trimmed, dropped when it is a stop word, and stemmed the way the index was;
-     a word the index does not know is replaced by the closest one it does (a typo: "refnd");
+     a word the index does not know is replaced by the closest one it does (a typo: "refnd"); a
+     finished word is matched whole, the word being typed as a prefix;
    - out: pages that match too little of what was asked (words weighed by rarity; a word the
      index never uses weighs most) are dropped, so a question nothing answers shows no results
      and the page offers the way to support instead.
@@ -113,11 +114,16 @@
   }
 
   /* The customer's words as stems the index holds, without stop words or query syntax. */
+  var whole = Object.create(null);  // stems of words the customer has finished typing
+
   function rewrite(query) {
     var separator = lunr.tokenizer.separator;
-    var words = String(query).toLowerCase().replace(/[*+~^:"]/g, " ").split(separator);
+    var text = String(query).toLowerCase().replace(/[*+~^:"]/g, " ");
+    var words = text.split(separator);
+    var finished = /\s$/.test(text) ? words.length : words.length - 1;
     var out = [];
-    words.forEach(function (word) {
+    whole = Object.create(null);
+    words.forEach(function (word, position) {
       word = word.replace(/^-+/, "");
       if (!word) return;
       var token = lunr.trimmer(new lunr.Token(word, {}));
@@ -125,15 +131,18 @@
       var stem = lunr.stemmer(token).toString();
       if (!stem) return;
       if (index !== null && !knownPrefix(stem)) stem = corrected(stem) || stem;
+      else if (position < finished && index !== null && index.invertedIndex[stem]
+               && lunr.stemmer(new lunr.Token(stem, {})).toString() === stem) whole[stem] = true;
       if (out.indexOf(stem) === -1) out.push(stem);
     });
     return out;
   }
 
   /* The query for the theme, which adds "*" to each word (search as you type): a stem of one or
-     two letters would then match half the index, so it is asked for exactly ("~0"). */
+     two letters would then match half the index, and a word the customer has finished typing
+     means itself ("sign in" is not "signature"), so those are asked for exactly ("~0"). */
   function query(stems) {
-    return stems.map(function (stem) { return stem.length < 3 ? stem + "~0" : stem; }).join(" ");
+    return stems.map(function (stem) { return stem.length < 3 || whole[stem] ? stem + "~0" : stem; }).join(" ");
   }
 
   var weights = Object.create(null), total = 0;
