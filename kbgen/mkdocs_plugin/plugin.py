@@ -225,7 +225,6 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         featured = self.site.featured(list(self.config.featured), self.config.featured_count)
         markdown = markdown.replace(HOME_MARKERS[0], self.site.categories_html(base))
         markdown = markdown.replace(HOME_MARKERS[2], self.site.search_html())
-        page.meta.setdefault("search", {})["exclude"] = True  # navigation, not an answer
         return markdown.replace(HOME_MARKERS[1], self.site.articles_html(featured, base))
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:

@@ -199,17 +199,24 @@ def test_docs_file_in_the_way_of_an_article_is_an_error(kb: KbBuilder) -> None:
     assert "docs/basics/good.md is in the way" in result.stderr
 
 
-def test_serve_previews_and_rebuilds_when_an_article_changes(kb: KbBuilder) -> None:
+def _serve(root: Path, stderr: int) -> tuple[subprocess.Popen[str], int]:
+    """`kbgen serve` in ROOT on a free local port, and that port."""
     import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kbgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    return server, port
+
+
+def test_serve_previews_and_rebuilds_when_an_article_changes(kb: KbBuilder) -> None:
     import time
     import urllib.request
 
     kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "kbgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=kb.root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = _serve(kb.root, stderr=subprocess.DEVNULL)
 
     def fetch(path: str) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as response:
@@ -268,14 +275,8 @@ def test_dates_read_the_same_everywhere_and_tag_anchors_are_plain() -> None:
 
 
 def test_serve_says_where_it_serves_and_names_the_themes_end_of_life(kb: KbBuilder) -> None:
-    import socket
-
     kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "kbgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=kb.root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server, port = _serve(kb.root, stderr=subprocess.PIPE)
     try:
         first = server.stderr.readline()  # type: ignore[union-attr]
         second = server.stderr.readline()  # type: ignore[union-attr]
