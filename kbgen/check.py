@@ -105,11 +105,22 @@ def _check(project: Project, today: date, changed_since: str | None) -> CheckRes
     diagnostics += article_advice(kb, today)
     diagnostics += live_html(kb)
     diagnostics += writing_style(kb, project)
+    diagnostics += reply_templates(project)
     if changed_since:
         changed = changed_files(project, changed_since)
         diagnostics = [d for d in diagnostics if d.path in changed]
     diagnostics.sort(key=lambda d: (d.path, d.line, d.severity != ERROR, d.rule))
     return CheckResult(kb, diagnostics)
+
+
+def reply_templates(project: Project) -> list[Diagnostic]:
+    """The team's reply templates (`kbgen ask --reply`): syntax, fields and their words' style.
+    Nothing to read, and Jinja2 not imported, when the team has none of its own."""
+    if not project.options.get("replies") and not project.options.get("replies_file"):
+        return []
+    from .reply import problems
+
+    return problems(project)
 
 
 STYLE_CACHE = "style.json"

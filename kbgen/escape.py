@@ -10,7 +10,7 @@ from __future__ import annotations
 import html as _html
 import re
 
-__all__ = ["html_text", "html_attr", "markdown_inline", "terminal", "rich_text", "github_data", "github_property"]
+__all__ = ["html_text", "html_attr", "markdown_inline", "markdown_url", "terminal", "rich_text", "github_data", "github_property"]
 
 
 def html_text(text: object) -> str:
@@ -46,6 +46,14 @@ def markdown_inline(text: object) -> str:
     line = _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2).isdigit() else m.group(2) + "\\"), line, count=1)
     line = _URL_SCHEME.sub(lambda m: m.group(1) + "\u200b" + m.group(2), line)
     return line.replace("@", "@\u200b")
+
+
+def markdown_url(url: object) -> str:
+    """URL as the target of a Markdown link or a bare address: spaces, brackets, parentheses and
+    angle brackets percent-encoded, so the address cannot end early or open markup of its own."""
+    from urllib.parse import quote
+
+    return quote(terminal(str(url).strip()), safe="/:?#&=%+~,;@.-_")
 
 
 # C0 and C1 controls (ESC starts terminal sequences; C1 CSI does too), DEL, and the Unicode

@@ -17,7 +17,7 @@ from .errors import KbgenError
 
 @dataclass(frozen=True)
 class Option:
-    """One option: its kind ("text", "flag", "whole number", "number", "list of text", "choice"),
+    """One option: its kind ("text", "flag", "whole number", "number", "list of text", "mapping", "choice"),
     its default, the choices of a choice, and what it is for (shown in errors)."""
 
     kind: str
@@ -56,6 +56,11 @@ OPTIONS: dict[str, Option] = {
     "style_min_questions": Option("whole number", 3),
     "style_avoid_words": Option("list of text", ["simply", "just", "obviously", "easy", "easily", "clearly",
                                                  "of course", "basically", "actually", "trivial"]),
+    # `kbgen ask --reply`: the team's reply templates, one per channel (kbgen/reply.py says which
+    # fields they may use), written here or in a YAML file beside mkdocs.yml; the built-in chat and
+    # email templates are used for a channel neither names
+    "replies": Option("mapping", {}),
+    "replies_file": Option("text", ""),
     # home page and article pages
     "featured": Option("list of text", []),
     "featured_count": Option("whole number", 6),
@@ -87,6 +92,8 @@ def problem(name: str, value: Any) -> str:
         return f"'{name}' must be a number, not {value!r}"
     if kind == "list of text" and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
         return f"'{name}' must be a list of text, like [a, b], not {value!r}"
+    if kind == "mapping" and not isinstance(value, dict):
+        return f"'{name}' must be 'name: value' lines, not {value!r}"
     if kind == "choice" and value not in option.choices:
         return f"'{name}' must be one of {', '.join(option.choices)}, not {value!r}"
     if name == "footer_links":
@@ -95,6 +102,13 @@ def problem(name: str, value: Any) -> str:
             if not bar or not label.strip() or not re.match(r"^(https?://|mailto:|/|[\w./-]+$)", url.strip()):
                 return (f"'{name}' entries are 'Label | address' with an http(s), mailto: or site address, "
                         f"not {item!r}")
+    if name == "replies":
+        from .reply import template_problem
+
+        for channel, template in value.items():
+            wrong = template_problem(channel, template)
+            if wrong:
+                return f"'{name}': {wrong}"
     if name == "contact_query_param" and value.strip().lower() in ("q", ""):
         return (f"'{name}' must not be {value!r}: the theme opens its search for a 'q' in the address, "
                 "so the contact page would reopen the failed search (the default is 'question')")

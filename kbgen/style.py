@@ -65,9 +65,26 @@ def check_style(article: Article, settings: dict[str, Any]) -> list[Diagnostic]:
 
     offset = _body_line(article)
     lines = article.body.splitlines()
-    prose = _prose(lines)
     _front_matter_rules(article, settings, warn)
     _structure_rules(lines, offset, warn)
+    _prose_rules(lines, offset, settings, warn)
+    return found
+
+
+def check_text(text: str, path: str, line: int, settings: dict[str, Any]) -> list[Diagnostic]:
+    """The prose rules (sentences, paragraphs, words to avoid, passive voice, readability) for
+    TEXT that is not an article, such as a reply template, whose first line is LINE of PATH."""
+    found: list[Diagnostic] = []
+
+    def warn(at: int, rule: str, message: str, key: str = "") -> None:
+        found.append(Diagnostic(path, at, WARNING, rule, message, key))
+
+    _prose_rules(text.splitlines(), line - 1, settings, warn)
+    return found
+
+
+def _prose_rules(lines: list[str], offset: int, settings: dict[str, Any], warn: Any) -> None:
+    prose = _prose(lines)
     paragraphs = _paragraphs(prose)
     # each sentence's words, read once: every rule below counts from them
     sentences = [(line, number, sentence, _WORD.findall(sentence))
@@ -100,7 +117,6 @@ def check_style(article: Article, settings: dict[str, Any]) -> list[Diagnostic]:
             if ease < settings["style_min_reading_ease"]:
                 warn(offset + 1, "readability", f"reading ease {ease:.0f} (at least {settings['style_min_reading_ease']:g}): "
                      "shorter sentences and everyday words")
-    return found
 
 
 def reading_ease(text: str) -> float:

@@ -58,3 +58,21 @@ def distinct(texts: Iterable[str]) -> list[str]:
             seen.add(key)
             kept.append(text)
     return kept
+
+
+_FENCED = re.compile(r"^\s*(```|~~~).*?^\s*\1[^\n]*$", re.S | re.M)
+_LINKED = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # a target may hold one level of (...)
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+_LINE_MARK = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)", re.M)
+
+
+def plain(markdown: str) -> str:
+    """MARKDOWN as the plain words a reader sees, on one line: no code blocks, link targets,
+    emphasis marks, headings, quote or list marks (what a reply pasted into a chat or an e-mail
+    carries). 'Settings > Billing' keeps its '>': only a quote mark at a line's start goes."""
+    text = _FENCED.sub(" ", markdown)
+    text = _LINKED.sub(r"\1", text)
+    text = _LINE_MARK.sub("", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = text.replace("`", "")
+    return " ".join(text.split())

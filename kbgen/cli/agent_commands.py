@@ -51,14 +51,24 @@ def _hit_lines(hits: list[Any], start: int = 1) -> list[str]:
 def ask_command(
     question: Annotated[str, typer.Argument(help="The customer's question, in their words; '-' reads one a line from stdin.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many articles to show.")] = 3,
+    reply: Annotated[bool, typer.Option(
+        "--reply", help="Also a customer-ready reply (answer, link, offer of help) from the answering article.")] = False,
+    channel: Annotated[str, typer.Option(
+        "--channel", help="The reply's template: chat or email, or one the team added (replies in mkdocs.yml).")] = "chat",
+    customer_name: Annotated[str, typer.Option("--customer-name", help="The customer's name, for the reply's greeting.")] = "",
+    agent_name: Annotated[Optional[str], typer.Option(
+        "--agent-name", help="Your name, to sign the reply (default: $KBGEN_AGENT).")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Is this question already answered? Ranked articles with a snippet and the link to send.
 
-    With '-', reads one question a line (plain text, or JSON with "question" and optional "id")
-    and writes one JSON object a line, in order.
+    With --reply, also a message to paste into the chat or e-mail, in the team's template: never
+    from an internal article, nor when the question is not answered.
 
-    Example: kbgen ask "how do I get a refund?" --limit 3
+    With '-', reads one question a line (plain text, or JSON with "question" and optional "id"
+    and "customer_name") and writes one JSON object a line, in order.
+
+    Example: kbgen ask "how do I get a refund?" --reply --channel email --customer-name Sam
     """
     QUICK_EXIT["on"] = True
     if question != "-":
@@ -66,13 +76,15 @@ def ask_command(
         question = _decodable(question)
         if not question.strip():
             raise typer.BadParameter("the question is empty", param_hint="QUESTION")
-    engine = _engine()
+    writer = _replier(channel, customer_name, agent_name) if reply else None
+    engine = _engine(writer.project if writer else None)
     if question == "-":
-        _ask_stream(engine, limit)
+        _ask_stream(engine, limit, writer)
         return
     answer = engine.ask(question, limit=limit)
+    outcome = writer.reply(answer) if writer else None
     if json_output:
-        print_json(answer.to_dict())
+        print_json({**answer.to_dict(), **_reply_fields(outcome)} if writer else answer.to_dict())
         return
     if answer.answered:
         best, *others = answer.hits
@@ -81,6 +93,8 @@ def ask_command(
         if others:
             typer.echo("\nAlso related:")
             typer.echo("\n".join(_hit_lines(others, 2)))
+        if writer:
+            _print_reply(outcome, question)
         return
     typer.echo("Not answered by the knowledge base yet.")
     if not answer.topical:
@@ -89,7 +103,60 @@ def ask_command(
     elif answer.hits:
         typer.echo("\nClosest articles (below the answered threshold):")
         typer.echo("\n".join(_hit_lines(answer.hits)))
+    if writer:
+        typer.echo(f"\nNo reply: {outcome.reason}.")
     typer.echo("\nLog it, with the answer you gave, so it can become an article:")
+    typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
+
+
+class _Replier:
+    """The reply template for one run of `ask --reply`, read and compiled once."""
+
+    def __init__(self, project: Any, template: Any, customer_name: str, agent_name: str):
+        self.project, self.template = project, template
+        self.customer_name, self.agent_name = customer_name, agent_name
+
+    def reply(self, answer: Any, customer_name: str | None = None) -> Any:
+        from kbgen.reply import compose
+
+        name = self.customer_name if customer_name is None else customer_name
+        return compose(answer, self.project, self.template, name, self.agent_name)
+
+
+def _replier(channel: str, customer_name: str, agent_name: str | None) -> _Replier:
+    """The channel's template, checked before any matching is done: a typo in --channel or a
+    broken template is one clear error, not a reply that fails after the search."""
+    from kbgen.project import Project
+    from kbgen.reply import compile_template, templates
+
+    project = Project.find()
+    found = templates(project)
+    if channel not in found:
+        raise typer.BadParameter(f"no reply template '{channel}' (known: {', '.join(found)})", param_hint="--channel")
+    compile_template(found[channel])
+    agent = os.environ.get("KBGEN_AGENT", "") if agent_name is None else agent_name
+    return _Replier(project, found[channel], _decodable(customer_name), _decodable(agent))
+
+
+def _reply_fields(outcome: Any) -> dict[str, Any]:
+    """The "reply" of `ask --json --reply` (null when there is none) and, then, "no_reply": why."""
+    from kbgen.reply import Reply
+
+    if isinstance(outcome, Reply):
+        return {"reply": outcome.to_dict()}
+    return {"reply": None, "no_reply": outcome.reason}
+
+
+def _print_reply(outcome: Any, question: str) -> None:
+    from kbgen.escape import terminal
+    from kbgen.reply import Reply
+
+    if isinstance(outcome, Reply):
+        typer.echo(f"\nReply ({outcome.channel}), ready to send:\n")
+        typer.echo(terminal(outcome.text))
+        return
+    typer.echo(f"\nNo reply: {terminal(outcome.reason)}.")
+    typer.echo("If customers need a public answer, log it so it can become an article:")
     typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
 
@@ -100,12 +167,12 @@ def _shell_quote(text: str) -> str:
     return shlex.quote(terminal(text))
 
 
-def _ask_stream(engine: Any, limit: int) -> None:
+def _ask_stream(engine: Any, limit: int, writer: _Replier | None = None) -> None:
     from .lines import batches
 
     failed = False
     for batch in batches():
-        questions: list[tuple[int, Any, str]] = []
+        questions: list[tuple[int, Any, str, str | None]] = []
         for number, raw in batch:
             if raw is None:
                 typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
@@ -119,34 +186,40 @@ def _ask_stream(engine: Any, limit: int) -> None:
                 failed = True
                 continue
             questions.append((number, *parsed))
-        answers = engine.ask_many([text for _, _, text in questions], limit=limit, snippets=True) if questions else []
-        for (number, question_id, _), answer in zip(questions, answers):
-            print_json_line({"id": question_id, "line": number, **answer.to_dict()})
+        answers = engine.ask_many([text for _, _, text, _ in questions], limit=limit, snippets=True) if questions else []
+        for (number, question_id, _, customer), answer in zip(questions, answers):
+            extra = _reply_fields(writer.reply(answer, customer)) if writer else {}
+            print_json_line({"id": question_id, "line": number, **answer.to_dict(), **extra})
     if failed:
         raise typer.Exit(1)
 
 
 def _question_line(number: int, raw: str) -> Any:
-    """(id, question) from one line of `ask -`; None for a blank line; an error message otherwise."""
+    """(id, question, customer's name or None) from one line of `ask -`; None for a blank line; an
+    error message otherwise."""
     line = _decodable(raw).strip()
     if not line:
         return None
     if not line.startswith("{"):
-        return None, line
+        return None, line, None
     try:
         record = loads(line)
         text = record["question"]
         question_id = record.get("id")
+        customer = record.get("customer_name")
         if not isinstance(text, str) or not isinstance(question_id, (str, int, type(None))) or isinstance(question_id, bool):
             raise TypeError
     except ValueError as exc:
         return f"line {number}: error: {exc}"
     except (KeyError, TypeError):
         return f"line {number}: error: expected a question, or a JSON object with a text \"question\" (and a text or number \"id\")"
+    if not isinstance(customer, (str, type(None))):
+        return f"line {number}: error: \"customer_name\" must be text"
     text = _decodable(text)
     if not text.strip():
         return f"line {number}: error: the question is empty"
-    return (_decodable(question_id) if isinstance(question_id, str) else question_id), text
+    return (_decodable(question_id) if isinstance(question_id, str) else question_id), text, \
+        (_decodable(customer) if customer is not None else None)
 
 
 def _decodable(text: str) -> str:

@@ -25,6 +25,8 @@ def _declared(option: Option) -> Any:
         return opt.Type((int, float), default=option.default)
     if option.kind == "list of text":
         return opt.ListOfItems(opt.Type(str), default=list(option.default))
+    if option.kind == "mapping":
+        return opt.Type(dict, default=dict(option.default))
     if option.kind == "choice":
         return opt.Choice(option.choices, default=option.default)
     raise ValueError(f"unknown option kind {option.kind!r}")
