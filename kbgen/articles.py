@@ -41,6 +41,9 @@ _BOUNDARY_RE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 _KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
 
 
+DRAFTING_NOTE = "Drafted by kbgen from gap"  # how a draft's body starts until an editor rewrites it
+
+
 @dataclass
 class Article:
     """One article as an editor wrote it, with typed fields and the unknown keys kept aside."""
@@ -81,6 +84,11 @@ class Article:
     def url_path(self) -> str:
         """The article's page on the site, relative to the site root."""
         return f"{self.category}/{self.slug}/"
+
+    @property
+    def kbgen_drafting(self) -> bool:
+        """A draft whose body still holds kbgen's drafting note: nobody has rewritten it yet."""
+        return DRAFTING_NOTE in self.body
 
     def line_of(self, key: str) -> int:
         """The line of a front-matter key, for messages (found only when a message needs it)."""

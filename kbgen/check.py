@@ -128,8 +128,10 @@ STYLE_PARALLEL_FROM = 1_000  # articles; below this, forking costs more than it 
 
 
 def writing_style(kb: KnowledgeBase, project: Project) -> list[Diagnostic]:
-    """The writing-style warnings of published articles (`kbgen.style`), unless `style: false`.
-    Drafts are left alone until they are promoted: they are the editor's work in progress.
+    """The writing-style warnings of published articles (`kbgen.style`), unless `style: false`,
+    and of drafts an editor has taken over (kbgen's drafting note gone from the body): the pull
+    request that rewrites a draft gets its warnings before `promote`. A draft as kbgen wrote it
+    is left alone: its words are the agents' answers, waiting for an editor.
 
     Reading 10,000 articles' prose costs about 9 s, so each article's warnings are kept in the
     cache folder by its file stamp and the style settings (a changed article, or setting, is read
@@ -143,7 +145,7 @@ def writing_style(kb: KnowledgeBase, project: Project) -> list[Diagnostic]:
     settings = read(project.options)
     if not settings["style"]:
         return []
-    articles = [a for a in kb.articles if a.status == "published"]
+    articles = [a for a in kb.articles if a.status == "published" or (a.status == "draft" and not a.kbgen_drafting)]
     signature = hashlib.sha1(json.dumps({k: v for k, v in settings.items() if k.startswith("style")},
                                         sort_keys=True).encode()).hexdigest()
     path = project.cache_dir / STYLE_CACHE

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .articles import (
+    DRAFTING_NOTE,
     RESERVED_SLUGS,
     add_to_list,
     edit_file,
@@ -164,7 +165,7 @@ def render_body(gap_id: str, notes: list[Note], lead: str = "", newest: bool = T
         answers.remove(lead)
         answers.insert(0, lead)
     lines = [
-        f"<!-- Drafted by kbgen from gap {gap_id} ({len(notes)} notes). Rewrite this for customers, then run",
+        f"<!-- {DRAFTING_NOTE} {gap_id} ({len(notes)} notes). Rewrite this for customers, then run",
         "     `kbgen promote` in a pull request. kbgen adds new notes' answers below only while this body",
         "     is unchanged; once you edit it, it is yours. -->",
         "",
@@ -449,7 +450,7 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
     from .check import check
 
     today = today or date.today()
-    if "Drafted by kbgen from gap" in article.body:
+    if article.kbgen_drafting:
         raise KbgenError(
             f"{article.rel}: the body still holds kbgen's drafting note; rewrite the body for customers "
             "(and remove the <!-- Drafted by kbgen … --> comment) before promoting"

@@ -75,8 +75,10 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Already answered when logged", _share(k["answered_share"])),
         ("Open notes", f"{k['open_notes']:,}"),
         ("Answered now, not found (findability)", f"{k['findability_notes']:,}"),
-        ("Open gaps", f"{k['open_gaps']:,} ({k['gap_notes']:,} notes)"
-                      + (f", and {k['gaps_in_draft']:,} in draft (open until published)" if k.get("gaps_in_draft") else "")),
+        # a drafted gap is still a gap for customers: open until its article is published
+        ("Open gaps", f"{k['open_gaps'] + k.get('gaps_in_draft', 0):,}"
+                      + (f": {k['open_gaps']:,} to write ({k['gap_notes']:,} notes), {k['gaps_in_draft']:,} in draft"
+                         if k.get("gaps_in_draft") else f" ({k['gap_notes']:,} notes)")),
         ("Notes per week", f"{k['notes_per_week']:g}"),
         ("Median time from first note to article", _days(k["median_days_to_article"])),
         ("Articles past review date", f"{k['stale_articles']:,}"),
@@ -153,7 +155,8 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
     out += [f"- {md(s['title'])} (`{s['path']}`): review by {s['review_by']}, {s['days_overdue']} days over" for s in report["stale"]] or ["None."]
     out.append("")
     out += [f"### Drafts waiting ({len(report['drafts'])})", ""]
-    out += [f"- {md(d['title'])} (`{d['path']}`)" for d in report["drafts"]] or ["None."]
+    out += [f"- {md(d['title'])} (`{d['path']}`)" + (f": gap {md(d['gap_id'])}, {_count(d['notes'], 'note')}, open until published"
+                                                      if d["gap_id"] else "") for d in report["drafts"]] or ["None."]
     return "\n".join(out) + "\n"
 
 
