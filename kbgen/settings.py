@@ -73,6 +73,9 @@ OPTIONS: dict[str, Option] = {
     "engine": Option("choice", "semantic", ("semantic", "lexical")),
     # site search: weight of the customers' phrasings (title is 1000, body text 1)
     "search_questions_boost": Option("number", 500),
+    # site search: the team's own synonym groups ("membership, subscription" a line), added to
+    # kbgen's built-in ones (kbgen/synonyms.py)
+    "search_synonyms": Option("list of text", []),
 }
 
 

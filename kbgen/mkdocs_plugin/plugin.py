@@ -33,6 +33,8 @@ from kbgen.settings import OPTIONS
 from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
+from kbgen.synonyms import expansions
+from kbgen.synonyms import groups as synonym_groups
 from kbgen.site import TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 
 from .config import KbgenConfig
@@ -45,6 +47,9 @@ ASSETS = ("kbgen.css", "kbgen.js")
 ASSET_DIR = "assets/kbgen"
 # beside the theme's worker, whose "../lunr" addresses must resolve the same from ours
 SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
+# the weight of an article's synonyms in search (title 1,000, phrasings 500, text 1): chosen on the
+# even-numbered queries of benchmarks/site_search_queries.json among 1, 20, 100, 300 and 1,000
+SYNONYMS_BOOST = 300
 SEARCH_PIPELINE = ("stemmer", "stopWordFilter", "trimmer")
 THEME_WORKER = re.compile(r'("search":\s*")([^"]*/)?(search\.[0-9a-f]+\.min\.js)(")')
 SIBLINGS = 8  # the category's other articles listed beside an article
@@ -63,10 +68,12 @@ def _footer_link(text: str) -> dict[str, str]:
     return {"label": label.strip(), "url": url.strip()}
 
 
-def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str, Any]]:
+def search_entries(docs: list[dict[str, Any]], site: SiteModel, synonym_groups: list[tuple[str, ...]] | None = None
+                   ) -> list[dict[str, Any]]:
     """The theme's search entries as customers should meet them: each article with its summary
     first (what a result shows), its category (shown as a chip) and its customers' phrasings
-    (each word once, so an article with many phrasings does not outrank the rest); a
+    (each word once, so an article with many phrasings does not outrank the rest) and the
+    synonyms of the words it uses (`kbgen.synonyms`: "membership" finds "subscription"); a
     category by its title and description alone (its listing repeats every article's summary);
     the home page and the tags page not at all (they are navigation, not answers)."""
     phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in site.articles}
@@ -87,6 +94,12 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str
             entry = {**entry, "tags": [html_text(sections[page])]}  # shown under the result, as a chip
             if phrasings[page]:
                 entry = {**entry, "questions": phrasings[page]}
+            if synonym_groups:
+                said = " ".join((str(entry.get("title", "")), re.sub(r"<[^>]+>", " ", str(entry.get("text", ""))),
+                                 phrasings[page]))
+                extra = expansions(said, synonym_groups)
+                if extra:
+                    entry = {**entry, "synonyms": extra}
         kept.append(entry)
     return kept
 
@@ -289,9 +302,10 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        index["docs"] = search_entries(index.get("docs", []), self.site)
+        index["docs"] = search_entries(index.get("docs", []), self.site, synonym_groups(self.config.search_synonyms))
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
+        fields["synonyms"] = {"boost": SYNONYMS_BOOST}
         fields["tags"] = {"boost": 1}  # the category, for display: the theme weighs tags 1,000,000
         path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
 

@@ -66,6 +66,14 @@ def test_a_single_everyday_word_finds_its_article_first(page, word: str, slug: s
     assert slugs and slugs[0] == slug, f"{word!r} gave {slugs[:3]}"
 
 
+@pytest.mark.parametrize(("word", "slug"), [
+    ("membership", "cancel-subscription"), ("2fa", "two-factor-authentication"), ("undelete", "restore-deleted-files"),
+])
+def test_a_word_the_help_center_never_uses_finds_the_article_through_its_synonyms(page, word: str, slug: str) -> None:  # type: ignore[no-untyped-def]
+    slugs, _ = results(page, word)
+    assert slugs and slugs[0] == slug, f"{word!r} gave {slugs[:3]}"
+
+
 def test_function_words_do_not_decide_the_answer(page) -> None:  # type: ignore[no-untyped-def]
     slugs, _ = results(page, "do you have a linux app")
     assert slugs and slugs[0] == "install-desktop-app", slugs[:3]

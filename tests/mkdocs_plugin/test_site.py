@@ -61,6 +61,10 @@ def test_phrasings_are_indexed_with_stemming(demo_site: Path, demo_kb: Knowledge
         assert len(words) == len(set(words)), f"{article.rel}: a word counted twice outweighs other articles"
         for phrasing in article.questions:
             assert set(phrasing.lower().split()) <= set(words), (article.rel, phrasing)
+    # the words customers use for what the help center calls by another name
+    assert fields["questions"]["boost"] > fields["synonyms"]["boost"] > fields["text"]["boost"]
+    assert "membership" in by_location["billing/cancel-subscription/"]["synonyms"].split()
+    assert "signin" in by_location["account-and-sign-in/cant-sign-in/"]["synonyms"].split()
 
 
 def test_search_index_holds_answers_not_navigation(demo_site: Path, demo_kb: KnowledgeBase) -> None:
