@@ -57,8 +57,11 @@ def parse_source(text: str) -> Source:
     if not value.startswith("git+") or _UNSAFE.search(value):
         raise KbgenError(f"--kbgen-source: '{text}' is not a pip git URL; {hint}")
     parts = urlsplit(value[4:])
-    if parts.scheme not in _SCHEMES or parts.query or parts.fragment or not (parts.netloc or parts.scheme == "file"):
+    if parts.scheme not in _SCHEMES or parts.query or parts.fragment:
         raise KbgenError(f"--kbgen-source: '{text}' is not a pip git URL; {hint}")
+    if not parts.netloc:  # pip refuses `name @ git+file:///path`: a requirement's URL names a host
+        raise KbgenError(f"--kbgen-source: '{text}' names no host; for a repository on this machine write "
+                         "git+file://localhost/path/to/kbgen@<commit>")
     if parts.password:
         raise KbgenError("--kbgen-source: the URL holds a password; it would be written into the repository")
     if "@" not in parts.path:

@@ -53,6 +53,8 @@ def test_anything_else_is_this_version_from_an_index(monkeypatch: pytest.MonkeyP
 def test_a_source_keeps_the_ssh_user_and_splits_the_ref_off_the_path() -> None:
     found = source.parse_source("git+ssh://git@git.example.test/acme/kbgen.git@v0.1.0")
     assert (found.repository, found.ref) == ("git+ssh://git@git.example.test/acme/kbgen.git", "v0.1.0")
-    assert source.parse_source("git+file:///srv/git/kbgen@abc123").ref == "abc123"
+    assert source.parse_source("git+file://localhost/srv/git/kbgen@abc123").ref == "abc123"
+    with pytest.raises(KbgenError, match="file://localhost/"):
+        source.parse_source("git+file:///srv/git/kbgen@abc123")  # pip refuses a requirement's URL without a host
     with pytest.raises(KbgenError, match="commit or tag"):
         source.parse_source("git+ssh://git@git.example.test/acme/kbgen.git")
