@@ -335,8 +335,9 @@ def to_markdown(run: list[DraftResult], waiting: int = 0, min_size: int = 3) -> 
     if not run:
         return f"No gap has {min_size} or more open notes; nothing to draft.\n"
     created, updated = sum(r.created for r in run), sum(not r.created for r in run)
-    done = [f"{created} new draft article{'s' * (created != 1)}"] * bool(created) + [f"{updated} updated"] * bool(updated)
-    out = [f"kbgen wrote {' and '.join(done)} from the gap log: questions agents met that the knowledge base "
+    done = [f"wrote {created} new draft article{'s' * (created != 1)}"] * bool(created)
+    done += [f"updated {updated} draft{'s' * (updated != 1)}"] * bool(updated)
+    out = [f"kbgen {' and '.join(done)} from the gap log: questions agents met that the knowledge base "
            "did not answer.", ""]
     for r in run:
         e = r.evidence

@@ -191,3 +191,12 @@ def test_kind_names_steps() -> None:
     assert kind({"run": "pip install -r requirements-kbgen.txt"}) == "install"
     assert kind({"run": "kbgen build -d site"}) == "kbgen build"
     assert kind({"run": "echo hi"}) == "run"
+
+
+def test_the_projects_test_workflow_runs_the_ci_entry_point() -> None:
+    data = load(WORKFLOWS["own/tests.yml"])
+    (job,) = data["jobs"].values()
+    assert kinds(job) == ["checkout", "setup-python", "run"]
+    (command,) = commands(job["steps"][-1]["run"])
+    script = ROOT / command[0]
+    assert script.is_file() and script.stat().st_mode & 0o111, ".ci/run is there and executable"
