@@ -60,9 +60,10 @@ class DraftResult:
     created: bool
     body_updated: bool
     marked: list[str] = field(default_factory=list)  # the open notes to mark drafted (added, or already listed)
+    evidence: Evidence | None = None  # the gap behind the draft, for the editor who reviews it
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "path": self.path,
             "slug": self.slug,
             "title": self.title,
@@ -71,6 +72,34 @@ class DraftResult:
             "action": "created" if self.created else "updated",
             "body_updated": self.body_updated,
         }
+        if self.evidence is not None:
+            found["evidence"] = self.evidence.to_dict()
+        return found
+
+
+SAMPLE_QUESTIONS = 5
+
+
+@dataclass
+class Evidence:
+    """Why a draft is worth writing: the size of its gap, who met it, when, and how customers asked."""
+
+    notes: int
+    agents: list[str]
+    channels: list[str]
+    first_seen: str
+    last_seen: str
+    questions: list[str]  # a few of the customers' phrasings, as logged (redacted, not yet escaped)
+    rank: int = 0
+
+    @classmethod
+    def of(cls, gap: Gap) -> Evidence:
+        return cls(gap.size, gap.agents, gap.channels, gap.first_seen, gap.last_seen,
+                   gap.phrasings[:SAMPLE_QUESTIONS], gap.rank)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"notes": self.notes, "agents": self.agents, "channels": self.channels, "first_seen": self.first_seen,
+                "last_seen": self.last_seen, "questions": self.questions, "rank": self.rank}
 
 
 def _break_urls(text: str) -> str:
@@ -284,6 +313,7 @@ def write_drafts(
             except KbgenError as exc:
                 warn(f"{exc}; gap {gap.id} skipped")
                 continue
+            result.evidence = Evidence.of(gap)
             results.append(result)
             created += result.created
             events += [(note_id, "drafted", {"draft": result.path, "gap": gap.id}) for note_id in result.marked]
@@ -297,6 +327,40 @@ class DraftRun(list[DraftResult]):
     """The drafts one `kbgen draft` run wrote or updated, and how many gaps wait for a later run."""
 
     waiting: int = 0
+
+
+def to_markdown(run: list[DraftResult], waiting: int = 0, min_size: int = 3) -> str:
+    """A pull request's description for RUN: each draft with the evidence behind it, and what to do.
+
+    Note text (questions, agents' names) is escaped: no links, mentions or markup reach GitHub."""
+    if not run:
+        return f"No gap has {min_size} or more open notes; nothing to draft.\n"
+    created, updated = sum(r.created for r in run), sum(not r.created for r in run)
+    done = [f"wrote {created} new draft article{'s' * (created != 1)}"] * bool(created)
+    done += [f"updated {updated} draft{'s' * (updated != 1)}"] * bool(updated)
+    out = [f"kbgen {' and '.join(done)} from the gap log: questions agents met that the knowledge base "
+           "did not answer.", ""]
+    for r in run:
+        e = r.evidence
+        verb = "New draft" if r.created else "Updated draft"
+        out += [f"### {verb}: {markdown_inline(r.title)}", "", f"`{r.path.replace('`', '')}`, gap `{r.gap_id}`", ""]
+        if e is not None:
+            agents = ", ".join(markdown_inline(a) for a in e.agents) or "not recorded"
+            seen = f"{e.first_seen[:10]} to {e.last_seen[:10]}" if e.first_seen[:10] != e.last_seen[:10] else e.last_seen[:10]
+            added = "" if r.created else f" ({len(r.note_ids)} new in this draft)"
+            out += [f"- **{e.notes} note{'s' * (e.notes != 1)}**{added}, {seen}",
+                    f"- **Agents** ({len(e.agents)}): {agents}"]
+            if e.channels:
+                out.append(f"- **Channels**: {', '.join(markdown_inline(c) for c in e.channels)}")
+            out.append("- **Customers asked**:")
+            out += [f"  - {markdown_inline(q)}" for q in e.questions]
+        out.append("")
+    if waiting:
+        out += [f"{waiting} more gap{'s' * (waiting != 1)} qualify; a later run drafts them.", ""]
+    out += ["Before merging: rewrite each draft for customers (the notes are agents' shorthand), remove kbgen's "
+            "drafting note, then `kbgen promote <path> --reviewer <you>` in this branch. Closing the pull request "
+            "unmerged leaves the knowledge base and the gap log as they were."]
+    return "\n".join(out) + "\n"
 
 
 def _reload(article: Article) -> Article:

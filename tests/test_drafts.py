@@ -107,3 +107,18 @@ def test_a_body_in_the_layout_of_older_kbgen_is_still_recognised_as_untouched() 
     assert new != old
     assert f"answer number {MAX_ANSWERS + 2}" in new and "earlier answers are in the source notes" in new
     assert f"answer number {MAX_ANSWERS + 2}" not in old and f"answer number {MAX_ANSWERS}" in old
+
+
+def test_the_pull_request_description_says_how_many_notes_an_updated_draft_gained() -> None:
+    from kbgen.drafts import DraftResult, Evidence, to_markdown
+
+    evidence = Evidence(7, ["ana", "ben"], [], "2026-10-01T09:00:00Z", "2026-10-20T09:00:00Z", ["<b>euros?</b>"], 1)
+    updated = DraftResult("kb/billing/euros.md", "euros", "Euros?", "gap-1", ["N9", "N10"], False, True, evidence=evidence)
+    text = to_markdown([updated])
+    assert text.startswith("kbgen updated 1 draft from the gap log")
+    both = to_markdown([updated, DraftResult("kb/a/b.md", "b", "B?", "gap-2", ["N1"], True, True, evidence=evidence)])
+    assert both.startswith("kbgen wrote 1 new draft article and updated 1 draft from the gap log")
+    assert "### Updated draft: Euros?" in text
+    assert "- **7 notes** (2 new in this draft), 2026-10-01 to 2026-10-20" in text
+    assert "- **Agents** (2): ana, ben" in text and "Channels" not in text
+    assert "  - &lt;b&gt;euros?&lt;/b&gt;" in text

@@ -181,6 +181,8 @@ def draft_command(
     limit: Annotated[Optional[int], typer.Option(
         "--limit", min=0, help="At most N new drafts this run (default: the plugin's draft_limit, 5; 0: no limit).")] = None,
     json_output: JsonOption = False,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print what was drafted, with each gap's evidence, as Markdown for a pull request's description.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; change nothing.")] = False,
 ) -> None:
     """Turn the ranked gaps into draft articles in kb/, one per gap, and mark their notes drafted.
@@ -191,12 +193,12 @@ def draft_command(
 
     Example: kbgen draft --min-size 3 --top 5
     """
-    from kbgen.drafts import write_drafts
+    from kbgen.drafts import to_markdown, write_drafts
     from kbgen.files import editing
     from kbgen.project import Project
 
     with editing(Project.find().cache_dir):
-        project, kb, coverage, today, engine = _coverage(None, None, None, json_output)
+        project, kb, coverage, today, engine = _coverage(None, None, None, json_output or markdown)
         notes_by_id = {n.id: n for n in coverage.notes}  # already read: no second pass over the log
         bound = limit if limit is not None else int(project.options.get("draft_limit", 5))
         results = write_drafts(
@@ -205,6 +207,9 @@ def draft_command(
         )
     if json_output:
         print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results], "waiting": results.waiting})
+        return
+    if markdown:
+        typer.echo(to_markdown(results, results.waiting, min_size), nl=False)
         return
     if not results:
         typer.echo(f"No gap has {min_size} or more open notes; nothing to draft.")

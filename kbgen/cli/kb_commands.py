@@ -65,17 +65,33 @@ def init_command(
     directory: Annotated[Path, typer.Argument(help="Folder for the new knowledge base.")] = Path("."),
     name: Annotated[str, typer.Option("--name", help="The help center's name, shown on the site.")] = "Help Center",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+    kbgen_source: Annotated[Optional[str], typer.Option(
+        "--kbgen-source", metavar="GIT_URL@REF", envvar="KBGEN_SOURCE", show_envvar=True,
+        help="Where CI installs kbgen from (requirements-kbgen.txt): a git URL with the commit or tag to pin, like "
+             "git+https://github.com/acme/kbgen@v0.1.0. Default: the git commit this kbgen was installed from, "
+             "else this version from a package index.")] = None,
 ) -> None:
     """Create a new knowledge base that passes `kbgen check` and builds at once.
 
     Writes kb/ with a sample article, gaps/, the docs/ shell, mkdocs.yml, .gitignore,
-    .gitattributes and a CI workflow. Refuses to overwrite existing files unless --force.
+    .gitattributes, requirements-kbgen.txt (this kbgen, pinned) and the CI: GitHub workflows for
+    pull requests, publishing to GitHub Pages and weekly drafts, a pull-request template and a
+    CODEOWNERS example. Refuses to overwrite existing files unless --force.
 
-    Example: kbgen init my-help-center --name "Acme Help"
+    Example: kbgen init my-help-center --name "Acme Help" --kbgen-source git+https://github.com/acme/kbgen@v0.1.0
     """
     from kbgen.scaffold import scaffold
+    from kbgen.source import find_source
 
-    written = scaffold(directory, site_name=name, force=force)
+    from .output import warn
+
+    source = find_source(kbgen_source)
+    written = scaffold(directory, site_name=name, force=force, source=source)
     for path in written:
         typer.echo(f"created {path}")
+    if source.found_by == "index":
+        pins = " ".join(source.requirements())
+        warn(f"requirements-kbgen.txt pins {pins}: CI installs them from a package index, which must serve them "
+             "(kbgen was not installed from git here). To install from a repository instead, run init with "
+             "--kbgen-source git+<url>@<commit> (or KBGEN_SOURCE), or edit requirements-kbgen.txt.")
     typer.echo(f"\nNext: cd {directory} && kbgen check && kbgen build", err=True)

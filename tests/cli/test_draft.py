@@ -292,3 +292,36 @@ def test_a_drafted_gap_is_reported_in_draft_not_closed(project: Path) -> None:
     assert after["gaps_in_draft"] == 2 and after["open_gaps"] + after["gaps_in_draft"] == before["open_gaps"]
     text = run_kbgen("report", cwd=project).stdout
     assert "2 in draft" in text and "to write" in text
+
+
+def test_markdown_describes_each_draft_with_its_evidence_for_a_pull_request(project: Path) -> None:
+    _log(project, {"id": "N30", "question": "euro invoice? ask @octocat, see https://evil.example #1",
+                   "answer": "No.", "agent": "[zed](https://evil.example)"})
+    result = run_kbgen("draft", "--markdown", cwd=project)
+    assert result.code == 0, result.stderr
+    body = result.stdout
+    written = json.loads(run_kbgen("draft", "--json", "--dry-run", cwd=project).stdout)["drafts"]
+    assert written == []  # the Markdown run wrote the drafts; nothing is left to do
+    euro = next(project.glob("kb/billing/*euro*.md")).relative_to(project).as_posix()
+    assert body.startswith("kbgen wrote 2 new draft articles from the gap log")
+    section = body.split("### New draft: ")[1]
+    assert f"`{euro}`, gap `" in section
+    assert "- **5 notes**, 2026-10-" in section
+    assert "- **Agents** (" in section and "- **Customers asked**:" in section
+    assert "  - pay invoice in euros instead of dollars?" in section
+    # note text cannot mention people, link or format in a pull request
+    assert "@octocat" not in body and "@\u200boctocat" in body
+    assert "](https" not in body and "https://evil" not in body
+    assert "kbgen promote <path> --reviewer <you>" in body
+
+    again = run_kbgen("draft", "--markdown", cwd=project)
+    assert again.code == 0 and again.stdout == "No gap has 3 or more open notes; nothing to draft.\n"
+
+
+def test_json_gives_each_drafts_evidence(project: Path) -> None:
+    first = _draft(project)[0]
+    evidence = first["evidence"]
+    assert evidence["notes"] == 4 and evidence["rank"] >= 1
+    assert evidence["agents"] == sorted(evidence["agents"]) and evidence["agents"]
+    assert evidence["first_seen"] <= evidence["last_seen"]
+    assert 1 <= len(evidence["questions"]) <= 5
