@@ -30,7 +30,7 @@ def _checked_project():  # type: ignore[no-untyped-def]
 
 
 THEME_END_OF_LIFE = ("the site's theme, Material for MkDocs, reaches end of life on 5 May 2027 (security fixes "
-                     "until then); kbgen's site step is a thin plugin so it can move: see the README's 'The theme's end of life' "
+                     "until then); kbgen's site step is a thin plugin so it can move: see guide/site.md, 'The theme's end of life' "
                      "(set NO_MKDOCS_2_WARNING=1 to hide this)")
 
 

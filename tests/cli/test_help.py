@@ -1,4 +1,5 @@
-"""Every command has help with an example; the version is printed; README documents every command."""
+"""Every command has help with an example; the version is printed; the README names every command
+and guide/commands.md documents each; links in the README and the guides lead somewhere."""
 
 from __future__ import annotations
 
@@ -42,4 +43,19 @@ def test_every_command_help_has_an_example(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", command_names())
 def test_every_command_is_documented_in_the_readme(name: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"`kbgen {name}" in readme, f"README.md does not document `kbgen {name}`"
+    assert f"`kbgen {name}" in readme, f"README.md does not name `kbgen {name}`"
+    reference = (ROOT / "guide" / "commands.md").read_text(encoding="utf-8")
+    assert f"| `kbgen {name}" in reference, f"guide/commands.md has no row for `kbgen {name}`"
+
+
+def test_links_in_the_readme_and_guides_lead_to_files_that_exist() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "guide").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+                continue
+            path = target.split("#", 1)[0]
+            if path.startswith("../account-and-sign-in/"):  # an article's own link, shown in an example
+                continue
+            assert (page.parent / path).exists(), f"{page.relative_to(ROOT)} links to {target}, which does not exist"

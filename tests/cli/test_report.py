@@ -154,13 +154,13 @@ def test_empty_log_reports_zero_not_an_error(tmp_path: Path) -> None:
     assert "No open gaps." in run_kbgen("report", "--markdown", cwd=root).stdout
 
 
-def test_the_readme_shows_the_demos_report_as_it_is(tmp_path: Path) -> None:
+def test_the_editors_guide_shows_the_demos_report_as_it_is(tmp_path: Path) -> None:
     project = copy_demo(tmp_path / "demo")
     result = run_kbgen("report", "--as-of", "2026-11-22", "--top", "5", cwd=project, env={"COLUMNS": "118"})
     assert result.code == 0, result.stderr
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "guide" / "editors.md").read_text(encoding="utf-8")
     shown = readme.split("The demo's report (`kbgen report --as-of 2026-11-22 --top 5`):\n\n```\n", 1)[1].split("\n```", 1)[0]
-    assert shown == result.stdout.rstrip(), "README's demo report is out of date: paste the new output"
+    assert shown == result.stdout.rstrip(), "guide/editors.md's demo report is out of date: paste the new output"
 
 
 def test_redacted_placeholders_neither_join_notes_nor_title_a_gap(project: Path) -> None:
