@@ -35,7 +35,7 @@ from .files import atomic_write_bytes, atomic_write_text
 from .escape import markdown_inline
 from .gaps import drafted_field
 from .notes import Note, NoteLog
-from .text import FUNCTION_WORDS, distinct, phrasing_key, publishable
+from .text import FILLER_WORDS, FUNCTION_WORDS, distinct, phrasing_key, publishable
 
 if TYPE_CHECKING:
     from .articles import Article
@@ -135,6 +135,13 @@ def title_for(question: str) -> str:
     text = re.sub(r"\b[A-Za-z]+\b", lambda m: _SHORTHAND.get(m.group(0).lower(), m.group(0)) if m.group(0).islower() or m.group(0) == "I" else m.group(0), text)
     text = text.rstrip(" .!?…,;:")
     if len(text) > TITLE_LENGTH:
+        # several sentences: the one that asks is the title ("I'm the office manager. ... Can I
+        # make myself the owner?" is titled by its question), else the first
+        sentences = [part.strip() for part in re.split(r"(?<=[.?!])\s+", text + "?") if part.strip()]
+        asking = [part for part in sentences if part.endswith("?") and len(part.split()) >= 3]
+        if len(sentences) > 1:
+            text = (asking or sentences)[0].rstrip(" .!?…,;:")
+    if len(text) > TITLE_LENGTH:
         head = text[:TITLE_LENGTH]
         clause = max(head.rfind(", "), head.rfind("; "), head.rfind(" - "))
         text = head[:clause] if clause >= TITLE_LENGTH // 2 else head.rsplit(" ", 1)[0]
@@ -144,6 +151,8 @@ def title_for(question: str) -> str:
 
 
 SLUG_WORDS = 6  # a slug is a public address: the title's first meaningful words, whole
+_SLUG_FILLERS = frozenset("ever really still even also always never since last week now e g eg etc they them their he she "
+                          "her his him someone something".split())
 SLUG_LENGTH = 60
 
 
@@ -151,8 +160,11 @@ def slug_for(title: str, taken: set[str]) -> str:
     """A short, unique slug of a title's meaningful words, never a word cut short. When it is
     taken, the title's next words make it unique ("refund-annual-plan-proration"); a number is
     the last resort, for titles whose every word is already used."""
-    words = re.findall(r"[a-z0-9]+", title.lower())
-    meaningful = [w for w in words if w not in FUNCTION_WORDS] or words or ["draft"]
+    # contractions ("I'm", "can't") are whole words, and say nothing an address needs; nor do
+    # the fillers of chat ("ever", "really") or a word said twice
+    words = [w for w in re.findall(r"[a-z0-9]+(?:['’][a-z]+)*", title.lower()) if "'" not in w and "’" not in w]
+    meaningful = list(dict.fromkeys(w for w in words if w not in FUNCTION_WORDS and w not in FILLER_WORDS
+                                    and w not in _SLUG_FILLERS)) or words or ["draft"]
 
     def joined(count: int) -> str:
         kept: list[str] = []

@@ -21,6 +21,9 @@ from kbgen.drafts import first_sentences, plain, slug_for, title_for
         ("Dark mode???", "Dark mode?"),
         ("see <b>this</b> [link](http://x.example)", "See b>this/b> link(http\u200b://x.example)?"),
         ("Settings > Developer > API keys, where?", "Settings > Developer > API keys, where?"),
+        # a long note of several sentences is titled by the sentence that asks
+        ("Hi, I'm the office manager. The previous IT guy was the owner of our COS account and he's gone. "
+         "I'm an admin. Can I make myself the owner?", "Can I make myself the owner?"),
     ],
 )
 def test_titles_read_like_questions(question: str, title: str) -> None:
@@ -44,6 +47,17 @@ def test_slugs_are_short_meaningful_and_unique() -> None:
     assert long == "synchronisation-misconfiguration-troubleshooting"
     assert slug_for("What is the search?", set()) == "search-article"  # reserved slugs are avoided
     assert slug_for("???", set()) == "draft"
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("Why are my iphone photos .heic and not .jpg in cos, can't open them at work?", "iphone-photos-heic-jpg-cos-open"),
+    ("How do I transfer ownership of our team to my colleague? I'm leaving in December?",
+     "transfer-ownership-team-colleague-leaving-december"),
+    ("Do you have student discount?", "student-discount"),
+    ("Does data ever leave the EU if we pick EU residency?", "data-leave-eu-pick-residency"),
+])
+def test_slugs_hold_no_fragments_of_contractions_fillers_or_repeats(title: str, slug: str) -> None:
+    assert slug_for(title, set()) == slug
 
 
 def test_plain_front_matter_text() -> None:
