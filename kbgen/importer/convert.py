@@ -1,0 +1,135 @@
+"""Template and MDX constructs in a page's body: converted where kbgen has an equivalent,
+removed and reported where it has none (Liquid includes, MDX imports and components).
+
+Removals keep the line breaks they held, so every later problem is reported at its source line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .model import Problem
+
+FILE_LINK = "kbgen-source-file:"  # `{% link path %}`, resolved with the other links
+POST_LINK = "kbgen-source-post:"  # `{% post_url name %}`
+
+_FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.DOTALL)
+_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
+_SITE_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
+_URL_FILTER = re.compile(r"\{\{-?\s*(['\"])(.*?)\1\s*\|\s*(?:relative_url|absolute_url|prepend:\s*site\.baseurl)\s*-?\}\}")
+_LINK_TAG = re.compile(r"\{%-?\s*link\s+(\S+?)\s*-?%\}")
+_POST_TAG = re.compile(r"\{%-?\s*post_url\s+(\S+?)\s*-?%\}")
+_LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.DOTALL)
+_MDX_IMPORT = re.compile(r"^(?:import\s.+?from\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]|export\s.*?);?[ \t]*$",
+                         re.MULTILINE)
+_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
+_JSX_TAG = re.compile(r"</?([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/?>")
+_ADMONITION = re.compile(r"^:::[ \t]*(\w+)(?:[ \t]*\[(.*?)\]|[ \t]+(.*?))?[ \t]*\n(.*?)^:::[ \t]*$", re.MULTILINE | re.DOTALL)
+ADMONITION_KINDS = {"note", "tip", "info", "warning", "danger", "caution", "important", "success", "question",
+                    "failure", "bug", "example", "quote", "abstract"}
+
+
+class Converter:
+    """Converts one page's body, collecting what it could not convert with the source line."""
+
+    def __init__(self, rel: str, body_line: int, problems: list[Problem]):
+        self.rel = rel
+        self.body_line = body_line
+        self.problems = problems
+
+    def report(self, lines_before: int, text: str, offset: int, reason: str) -> None:
+        """A problem at OFFSET of TEXT, a part of the body that starts after LINES_BEFORE line breaks."""
+        self.problems.append(Problem(self.rel, self.body_line + lines_before + text.count("\n", 0, offset), reason))
+
+    def outside_code(self, body: str, change: Callable[[str, int], str]) -> str:
+        """BODY with CHANGE(part, offset of part) applied to the text between fenced code blocks."""
+        out, last = [], 0
+        for fence in _FENCE.finditer(body):
+            out.append(change(body[last:fence.start()], last))
+            out.append(fence.group(0))
+            last = fence.end()
+        out.append(change(body[last:], last))
+        return "".join(out)
+
+    # --- Liquid (Jekyll) ------------------------------------------------------------------------
+
+    def liquid_links(self, body: str) -> str:
+        """Site addresses and link tags written in Liquid, as plain addresses the link step resolves."""
+        body = _URL_FILTER.sub(lambda m: m.group(2), body)
+        body = _SITE_URL.sub("", body)
+        body = _LINK_TAG.sub(lambda m: FILE_LINK + m.group(1), body)
+        return _POST_TAG.sub(lambda m: POST_LINK + m.group(1), body)
+
+    def liquid_rest(self, body: str) -> str:
+        """Every other Liquid construct removed and reported; `{% raw %}` blocks kept as written."""
+        out, last = [], 0
+        for raw in _RAW.finditer(body):
+            out.append(self._strip_liquid(body, last, raw.start()))
+            out.append(raw.group(1))
+            last = raw.end()
+        out.append(self._strip_liquid(body, last, len(body)))
+        return "".join(out)
+
+    def _strip_liquid(self, body: str, start: int, stop: int) -> str:
+        before = body.count("\n", 0, start)
+        part = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body[start:stop])
+
+        def remove(match: re.Match[str]) -> str:
+            text = " ".join(match.group(0).split())
+            what = "an include" if re.match(r"\{%-?\s*include", text) else "Liquid"
+            self.report(before, part, match.start(), f"{what} '{_short(text)}' removed: kbgen pages have no "
+                        "templates; write its text into the article if it is needed")
+            return "\n" * match.group(0).count("\n")
+
+        return _LIQUID.sub(remove, part)
+
+    # --- MDX (Docusaurus) -------------------------------------------------------------------------
+
+    def mdx(self, body: str) -> str:
+        def change(part: str, offset: int) -> str:
+            before = body.count("\n", 0, offset)  # every removal below keeps its line breaks
+            original = part
+
+            def drop_import(match: re.Match[str]) -> str:
+                self.report(before, original, match.start(), f"MDX '{_short(match.group(0))}' removed: kbgen "
+                            "articles are Markdown, without code")
+                return ""
+
+            part = _MDX_IMPORT.sub(drop_import, part)
+            part = _MDX_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), part)
+            seen: set[str] = set()
+            current = part
+
+            def drop_tag(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name not in seen:
+                    seen.add(name)
+                    self.report(before, current, match.start(), f"MDX component <{name}> removed (the text inside it "
+                                "is kept): kbgen articles are Markdown")
+                return "\n" * match.group(0).count("\n")
+
+            return _JSX_TAG.sub(drop_tag, part)
+
+        return self.outside_code(body, change)
+
+    def admonitions(self, body: str) -> str:
+        """Docusaurus' `:::tip Title` blocks as the site's `!!! tip "Title"` admonitions."""
+        def change(part: str, offset: int) -> str:
+            def convert(match: re.Match[str]) -> str:
+                kind = match.group(1).lower()
+                kind = kind if kind in ADMONITION_KINDS else "note"
+                title = (match.group(2) or match.group(3) or "").strip().replace('"', "'")
+                inner = "".join(("    " + line if line.strip() else line) for line in match.group(4).splitlines(True))
+                heading = f' "{title}"' if title else ""
+                return f"!!! {kind}{heading}\n{inner}"
+
+            return _ADMONITION.sub(convert, part)
+
+        return self.outside_code(body, change)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
