@@ -7,14 +7,17 @@ Removals keep the line breaks they held, so every later problem is reported at i
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 
+from ..escape import markdown_inline
 from .model import Problem
 
+BREAK = "\x00"  # a line break added once every problem has been reported at its source line
 FILE_LINK = "kbgen-source-file:"  # `{% link path %}`, resolved with the other links
 POST_LINK = "kbgen-source-post:"  # `{% post_url name %}`
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(r"^[ \t\x00]*(```|~~~).*?^[ \t\x00]*\1[ \t\x00]*$", re.MULTILINE | re.DOTALL)  # \x00: convert.BREAK
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.DOTALL)
 _COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
 _SITE_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
@@ -26,7 +29,12 @@ _MDX_IMPORT = re.compile(r"^(?:import\s.+?from\s+['\"][^'\"]+['\"]|import\s+['\"
                          re.MULTILINE)
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 _JSX_TAG = re.compile(r"</?([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/?>")
+_OPEN_LINE = re.compile(r"^([ \t]*)<([A-Z][\w.]*)((?:\s(?:[^<>{}]|\{[^{}]*\})*)?)>[ \t]*$")
+_CLOSE_LINE = re.compile(r"^[ \t]*</([A-Z][\w.]*)>[ \t]*$")
+_SELF_LINE = re.compile(r"^[ \t]*<([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/>[ \t]*$")
+_ATTRIBUTE = re.compile(r"""(\w+)=(?:"([^"]*)"|'([^']*)'|\{["'`]([^"'`]*)["'`]\})""")
 _ADMONITION = re.compile(r"^:::[ \t]*(\w+)(?:[ \t]*\[(.*?)\]|[ \t]+(.*?))?[ \t]*\n(.*?)^:::[ \t]*$", re.MULTILINE | re.DOTALL)
+CONVERTED_COMPONENTS = frozenset({"CodeBlock", "Admonition"})  # shown the same way on kbgen's site
 ADMONITION_KINDS = {"note", "tip", "info", "warning", "danger", "caution", "important", "success", "question",
                     "failure", "bug", "example", "quote", "abstract"}
 
@@ -98,21 +106,86 @@ class Converter:
                 return ""
 
             part = _MDX_IMPORT.sub(drop_import, part)
-            part = _MDX_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), part)
-            seen: set[str] = set()
-            current = part
+            return _MDX_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), part)
+
+        body = self.outside_code(body, change)
+        seen: set[str] = set()
+        body = self._component_blocks(body, seen)
+
+        def inline(part: str, offset: int) -> str:
+            before = body.count("\n", 0, offset)
 
             def drop_tag(match: re.Match[str]) -> str:
                 name = match.group(1)
                 if name not in seen:
                     seen.add(name)
-                    self.report(before, current, match.start(), f"MDX component <{name}> removed (the text inside it "
-                                "is kept): kbgen articles are Markdown")
+                    self.report(before, part, match.start(), _removed(name))
                 return "\n" * match.group(0).count("\n")
 
             return _JSX_TAG.sub(drop_tag, part)
 
-        return self.outside_code(body, change)
+        return self.outside_code(body, inline)
+
+    def _component_blocks(self, body: str, seen: set[str]) -> str:
+        """Components whose tags stand on lines of their own: `<CodeBlock>` becomes a fenced block,
+        `<Admonition>` an admonition, a `<TabItem>` its label in bold; any other is removed. The lines
+        inside lose the indentation JSX gave them (else Markdown would read them as code)."""
+        lines = body.split("\n")
+        stack: list[tuple[str, int, dict[str, str]]] = []
+        space_before: set[int] = set()  # lines a converted block starts on
+        space_after: set[int] = set()  # and ends on
+        fence = ""
+        for i, line in enumerate(lines):
+            stripped = line.strip()
+            if fence:
+                if stripped.startswith(fence):
+                    fence = ""
+                continue
+            if stripped.startswith(("```", "~~~")):
+                fence = stripped[:3]
+                continue
+            opening = _OPEN_LINE.match(line)
+            if opening and not stripped.endswith("/>"):
+                stack.append((opening.group(2), i, _attributes(opening.group(3))))
+                continue
+            closing = _CLOSE_LINE.match(line)
+            if closing and any(name == closing.group(1) for name, _, _ in stack):
+                while stack:
+                    name, start, attrs = stack.pop()
+                    if name == closing.group(1):
+                        break
+                    lines[start] = ""  # never closed: only its tag goes
+                    self._note(seen, name, start)
+                indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+                first, last, deeper = _block(name, attrs)
+                if name not in CONVERTED_COMPONENTS:
+                    self._note(seen, name, start)
+                inner = textwrap.dedent("\n".join(lines[start + 1 : i])).split("\n")
+                pad = indent + " " * deeper
+                lines[start + 1 : i] = [pad + text if text.strip() else "" for text in inner]
+                lines[start] = indent + first if first else ""
+                lines[i] = indent + last if last else ""
+                if first:
+                    space_before.add(start)
+                    space_after.add(i if last else start if not deeper else i)
+                continue
+            if _SELF_LINE.match(line):
+                self._note(seen, _SELF_LINE.match(line).group(1), i)  # type: ignore[union-attr]
+                lines[i] = ""
+        for name, start, _ in stack:  # opened, never closed
+            self._note(seen, name, start)
+            lines[start] = ""
+        # blocks need blank lines around them; added at the very end (BREAK), so lines still count
+        for index in space_before:
+            lines[index] = BREAK + lines[index]
+        for index in space_after:
+            lines[index] += BREAK
+        return "\n".join(lines)
+
+    def _note(self, seen: set[str], name: str, index: int) -> None:
+        if name not in seen:
+            seen.add(name)
+            self.report(index, "", 0, _removed(name))
 
     def admonitions(self, body: str) -> str:
         """Docusaurus' `:::tip Title` blocks as the site's `!!! tip "Title"` admonitions."""
@@ -128,6 +201,28 @@ class Converter:
             return _ADMONITION.sub(convert, part)
 
         return self.outside_code(body, change)
+
+
+def _removed(name: str) -> str:
+    return f"MDX component <{name}> removed (the text inside it is kept): kbgen articles are Markdown"
+
+
+def _attributes(text: str) -> dict[str, str]:
+    return {m.group(1): next(g for g in m.groups()[1:] if g is not None) for m in _ATTRIBUTE.finditer(text or "")}
+
+
+def _block(name: str, attrs: dict[str, str]) -> tuple[str, str, int]:
+    """(first line, last line, extra indentation of the lines inside) for a component on lines of its own."""
+    if name == "CodeBlock":
+        return "```" + re.sub(r"[^\w+-]", "", attrs.get("language", "")), "```", 0
+    if name == "Admonition":
+        kind = attrs.get("type", "note").lower()
+        kind = kind if kind in ADMONITION_KINDS else "note"
+        title = " ".join(attrs.get("title", "").split()).replace('"', "'")
+        return f"!!! {kind}" + (f' "{title}"' if title else ""), "", 4
+    if name == "TabItem" and attrs.get("label", "").strip():
+        return f"**{markdown_inline(attrs['label'])}**", "", 0  # the tab's name, above its text
+    return "", "", 0
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -18,7 +18,7 @@ from .convert import FILE_LINK, POST_LINK
 from .model import Source, SourcePage
 from .reading import PAGE_SUFFIXES, inside
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(r"^[ \t\x00]*(```|~~~).*?^[ \t\x00]*\1[ \t\x00]*$", re.MULTILINE | re.DOTALL)  # \x00: convert.BREAK
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
 _INLINE = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _REF_DEF = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ERROR, KbgenError
 from ..project import Project
 from . import docusaurus, jekyll, mkdocs
-from .convert import FILE_LINK, POST_LINK, Converter
+from .convert import BREAK, FILE_LINK, POST_LINK, Converter
 from .links import Resolver, Target, find_links
 from .mapping import article_meta, category_title, safe_file_name, safe_name
 from .model import CategoryInfo, Problem, Source, SourcePage
@@ -136,17 +136,19 @@ def _plan(source: Source, project: Project, result: ImportResult) -> list[Planne
         if slug != base:
             result.problems.append(Problem(page.rel, 0, f"saved as '{slug}.md': the name '{base}' is taken by {other}"))
         taken[slug] = page.rel
-        title_value = page.meta.get("title")
-        title = " ".join(str(title_value).split()) if isinstance(title_value, (str, int, float)) and not isinstance(title_value, bool) else ""
-        heading = first_heading(page.body)
-        body, body_line = page.body, page.body_line
-        if heading and (not title or " ".join(heading.split()).lower() == title.lower()):
-            title = title or heading
-            body = without_first_heading(page.body)
-            body_line += page.body.count("\n", 0, len(page.body) - len(body))
-        title = title or category_title(slug)
-        planned.append(Planned(page, category, slug, title, body, body_line))
+        value = page.meta.get("title")
+        title = " ".join(str(value).split()) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+        planned.append(Planned(page, category, slug, title, page.body, page.body_line))
     return planned
+
+
+def _title_from_heading(item: Planned) -> None:
+    """A '# Title' that opens the converted body is the title (kbgen's page shows the title itself)."""
+    heading = first_heading(item.body)
+    if heading and (not item.title or " ".join(heading.split()).lower() == item.title.lower()):
+        item.title = item.title or " ".join(heading.split())
+        item.body = without_first_heading(item.body)
+    item.title = item.title or category_title(item.slug)
 
 
 def _outputs(source: Source, planned: list[Planned], project: Project, result: ImportResult) -> dict[Path, bytes]:
@@ -165,7 +167,7 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
     kept: list[Planned] = []
     for item in planned:
         text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", item.body, flags=re.DOTALL) if source.kind == "jekyll" else item.body
-        if text.strip():
+        if without_first_heading(text.replace(BREAK, "")).strip():
             kept.append(item)
         else:
             problems.append(Problem(item.page.rel, 0, "no text of its own (a listing or layout page): not imported"))
@@ -176,7 +178,9 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
         item.body = _rewrite_links(item, resolver, by_page, assets, home, result)
         if source.kind == "jekyll":
             item.body = Converter(item.page.rel, item.body_line, problems).liquid_rest(item.body)
-        item.body = re.sub(r"\n{3,}", "\n\n", re.sub(r"^[ \t]+$", "", item.body, flags=re.MULTILINE)).strip("\n") + "\n"
+        body = re.sub(r"^[ \t]+$", "", item.body.replace(BREAK, "\n"), flags=re.MULTILINE)
+        item.body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
+        _title_from_heading(item)
 
     outputs: dict[Path, bytes] = {}
     for item in kept:
