@@ -86,12 +86,14 @@ def test_imported_help_center_passes_check_but_for_the_links_it_reported(case: P
 
 def test_the_jekyll_case_shows_every_kind_of_link(tmp_path: Path) -> None:
     """The golden case covers what the issue names: site.baseurl links, {% link %}, {% post_url %},
-    relative_url, an image, an include, and one address no page has."""
+    relative_url, images (also through an image include), an include, and one address no page has."""
     result = imported(CASES / "jekyll-basic" / "source", tmp_path / "help")
     body = (tmp_path / "help" / "kb" / "account-sign-in" / "reset-password.md").read_text()
     assert "](../troubleshooting/missing-emails.md)" in body and "](change-email.md)" in body
     assert "](../assets/imported/img/screen.png)" in body and "{%" not in body and "site.baseurl" not in body
-    assert result.links_rewritten == 6
+    assert result.links_rewritten == 7
+    other = (tmp_path / "help" / "kb" / "account-sign-in" / "change-email.md").read_text()
+    assert "![The \\[account\\] form](../assets/imported/img/form.png)" in other  # {% include image.html image=page.x %}
     assert [p.line for p in result.problems if "include" in p.reason] == [16]
 
 

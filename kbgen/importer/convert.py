@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
+from typing import Any
 
 from ..escape import markdown_inline
 from .model import Problem
@@ -24,6 +25,11 @@ _SITE_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
 _URL_FILTER = re.compile(r"\{\{-?\s*(['\"])(.*?)\1\s*\|\s*(?:relative_url|absolute_url|prepend:\s*site\.baseurl)\s*-?\}\}")
 _LINK_TAG = re.compile(r"\{%-?\s*link\s+(\S+?)\s*-?%\}")
 _POST_TAG = re.compile(r"\{%-?\s*post_url\s+(\S+?)\s*-?%\}")
+_PAGE_VALUE = re.compile(r"\{\{-?\s*page\.(\w+)\s*-?\}\}")
+_IMAGE_INCLUDE = re.compile(r"\{%-?\s*include\s+([\w./-]*(?:image|figure|img|picture|screenshot)[\w./-]*)\s+(.*?)-?%\}",
+                            re.IGNORECASE | re.DOTALL)
+_INCLUDE_PARAM = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|page\.(\w+))""")
+IMAGE_PARAMS = ("image", "src", "url", "file", "path", "img")
 _LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.DOTALL)
 _MDX_IMPORT = re.compile(r"^(?:import\s.+?from\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]|export\s.*?);?[ \t]*$",
                          re.MULTILINE)
@@ -63,8 +69,24 @@ class Converter:
 
     # --- Liquid (Jekyll) ------------------------------------------------------------------------
 
-    def liquid_links(self, body: str) -> str:
-        """Site addresses and link tags written in Liquid, as plain addresses the link step resolves."""
+    def liquid_links(self, body: str, meta: dict[str, Any]) -> str:
+        """Site addresses and link tags written in Liquid, as plain addresses the link step resolves;
+        `{{ page.key }}` as the page's own value, and an image include as a Markdown image."""
+        def page_value(name: str) -> str | None:
+            value = meta.get(name)
+            return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+        def image(match: re.Match[str]) -> str:
+            params = {m.group(1): m.group(2) or m.group(3) or page_value(m.group(4) or "") or ""
+                      for m in _INCLUDE_PARAM.finditer(match.group(2))}
+            src = next((params[k] for k in IMAGE_PARAMS if params.get(k)), "")
+            if not src or " " in src.strip():
+                return match.group(0)  # not an image include kbgen understands: removed and reported later
+            alt = next((params[k] for k in ("alt", "caption", "title") if params.get(k)), "")
+            return f"![{markdown_inline(alt)}]({src.strip()})"
+
+        body = _IMAGE_INCLUDE.sub(image, body)
+        body = _PAGE_VALUE.sub(lambda m: page_value(m.group(1)) or m.group(0), body)
         body = _URL_FILTER.sub(lambda m: m.group(2), body)
         body = _SITE_URL.sub("", body)
         body = _LINK_TAG.sub(lambda m: FILE_LINK + m.group(1), body)

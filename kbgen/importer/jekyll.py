@@ -46,6 +46,8 @@ def read(root: Path) -> Source:
         if any(rel == e or rel.startswith(e + "/") for e in excluded):
             continue
         parts = rel.split("/")
+        if parts[-1].startswith("_"):
+            continue  # Jekyll never publishes a file whose name starts with '_' (CloudCannon's _defaults.md)
         special = [p for p in parts[:-1] if p.startswith("_")]
         if special and special[0] in OWN_FOLDERS:
             continue

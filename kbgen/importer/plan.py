@@ -160,7 +160,7 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
     for item in planned:
         convert = Converter(item.page.rel, item.body_line, problems)
         if source.kind == "jekyll":
-            item.body = convert.liquid_links(item.body)
+            item.body = convert.liquid_links(item.body, item.page.meta)
         elif source.kind == "docusaurus":
             item.body = convert.admonitions(convert.mdx(item.body))
     # pages left with no text (listing and layout pages) are not articles
@@ -169,6 +169,9 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
         text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", item.body, flags=re.DOTALL) if source.kind == "jekyll" else item.body
         if without_first_heading(text.replace(BREAK, "")).strip():
             kept.append(item)
+        elif _describes_category(source, item):
+            problems.append(Problem(item.page.rel, 0, f"no text of its own: its description is used for the category "
+                                    f"'{item.category}', not imported as an article"))
         else:
             problems.append(Problem(item.page.rel, 0, "no text of its own (a listing or layout page): not imported"))
     by_page = {id(item.page): item for item in kept}
@@ -198,6 +201,19 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
     if categories_yml is not None:
         outputs[project.kb_dir / "categories.yml"] = categories_yml.encode("utf-8")
     return outputs
+
+
+def _describes_category(source: Source, item: Planned) -> bool:
+    """A page with no text but a category and a description (Jekyll sites keep category blurbs so):
+    the category's description, unless the source gives one already."""
+    description = item.page.meta.get("description")
+    if not item.page.category or not isinstance(description, str) or not description.strip():
+        return False
+    info = source.categories.setdefault(item.page.category, CategoryInfo())
+    if info.description:
+        return False
+    info.description = " ".join(description.split())
+    return True
 
 
 def _rewrite_links(item: Planned, resolver: Resolver, by_page: dict[int, Planned], assets: dict[Path, str],
