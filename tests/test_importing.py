@@ -170,6 +170,22 @@ def test_symbolic_links_are_not_followed(tmp_path: Path) -> None:
     assert sum("was left as it was" in r for r in reasons) == 2
 
 
+def test_only_images_documents_and_media_are_copied(tmp_path: Path) -> None:
+    source = jekyll(tmp_path, {
+        "_articles/page.md": "---\ntitle: Page\n---\n[a](/_config.yml) [b](/.env) [c](/files/guide.pdf) [d](/a/../files/guide.pdf)\n",
+        ".env": "TOKEN=secret", "files/guide.pdf": "%PDF-1.4",
+    })
+    root = tmp_path / "help"
+    result = imported(source, root)
+    assert [a["path"] for a in result.assets] == ["docs/assets/imported/files/guide.pdf"]
+    body = (root / "kb" / "general" / "page.md").read_text()
+    assert "[a](/_config.yml) [b](/.env) [c](../assets/imported/files/guide.pdf) [d](../assets/imported/files/guide.pdf)" in body
+    assert [p.reason for p in result.problems] == [
+        "the link '/.env' was left as it was: no page or file of the source has this address",
+        "the link '/_config.yml' was left as it was: only images, documents and media are copied, not '.yml' files",
+    ]
+
+
 def test_existing_files_are_kept_unless_forced_and_dry_run_writes_nothing(tmp_path: Path) -> None:
     source = jekyll(tmp_path, {"_articles/page.md": "---\ntitle: Page\ncategories: [billing]\n---\nNew text.\n"})
     root = tmp_path / "help"

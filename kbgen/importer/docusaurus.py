@@ -43,6 +43,8 @@ def read(root: Path) -> Source:
     if not inside(root, docs) or not docs.is_dir():
         raise KbgenError("no docs folder inside the source (Docusaurus keeps its pages in docs/)", path=config_file.name)
     prefix = f"/{route}" if route else ""
+    if (root / "blog").is_dir():
+        source.problems.append(Problem("blog", 0, "the blog is not imported: only the docs are help-center pages"))
     for path in walk(root, docs, source.problems):
         rel = rel_of(root, path)
         inner = path.relative_to(docs).parts

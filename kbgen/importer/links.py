@@ -25,15 +25,19 @@ _REF_DEF = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.
 _HTML = re.compile(r"<(?:a|img|source|video|audio)\b[^>]*?\s(?:href|src)\s*=\s*([\"'])([^\"']*)\1", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SUFFIXES = (".html", ".htm", *PAGE_SUFFIXES)
+ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".pdf",
+                            ".mp4", ".webm", ".mp3", ".ogg", ".csv", ".zip"})
+MAX_ASSET_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Target:
     """What a link points to: an imported page, a file to copy, or the old site's home page."""
 
-    kind: str  # page | asset | home
+    kind: str  # page | asset | home | refused (a file that is not copied, for REASON)
     page: SourcePage | None = None
     file: Path | None = None
+    reason: str = ""
 
 
 def find_links(body: str) -> list[tuple[int, int, str, bool]]:
@@ -99,6 +103,7 @@ class Resolver:
         if not path:
             return None
         if path.startswith("/"):
+            path = posixpath.normpath(path) + ("/" if path.endswith("/") and path != "/" else "")
             base = self.source.base_url
             if base and (path == base or path.startswith(base + "/")):
                 path = path[len(base):] or "/"
@@ -129,11 +134,7 @@ class Resolver:
                           f"{rel}/index.mdx"):
             if candidate in self.by_file:
                 return Target("page", self.by_file[candidate])
-        path = self.source.root / rel
-        if rel and path.is_file() and not path.is_symlink() and inside(self.source.root, path) \
-                and not rel.lower().endswith(PAGE_SUFFIXES):
-            return Target("asset", file=path)
-        return None
+        return self._asset(self.source.root / rel) if rel and not rel.lower().endswith(PAGE_SUFFIXES) else None
 
     def _address(self, url: str) -> Target | None:
         key = normal_url(url)
@@ -146,10 +147,32 @@ class Resolver:
     def _static(self, url: str) -> Target | None:
         for folder in self.source.static_roots:
             path = folder / url.lstrip("/")
-            if path.is_file() and not path.is_symlink() and inside(self.source.root, path) \
-                    and not path.name.lower().endswith(PAGE_SUFFIXES):
-                return Target("asset", file=path)
+            if not path.name.lower().endswith(PAGE_SUFFIXES):
+                found = self._asset(path)
+                if found:
+                    return found
         return self._file(url.lstrip("/"))
+
+    def _asset(self, path: Path) -> Target | None:
+        """A file of the source to copy beside the articles: images, documents and media only, never
+        a hidden file, a symbolic link or anything outside the source."""
+        root = self.source.root
+        try:
+            if path.is_symlink() or not path.is_file() or not inside(root, path):
+                return None
+            path = path.resolve()
+            size = path.stat().st_size
+        except OSError:
+            return None
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            return None
+        if path.suffix.lower() not in ASSET_SUFFIXES:
+            return Target("refused", file=path, reason=f"only images, documents and media are copied, not "
+                          f"'{path.suffix or path.name}' files")
+        if size > MAX_ASSET_BYTES:
+            return Target("refused", file=path, reason=f"the file is {size / 1024 / 1024:.0f} MB; files over "
+                          f"{MAX_ASSET_BYTES // 1024 // 1024} MB are not copied")
+        return Target("asset", file=path)
 
     def _by_name(self, path: str) -> Target | None:
         last = normal_url(path).rsplit("/", 1)[-1]

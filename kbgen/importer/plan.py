@@ -226,7 +226,8 @@ def _rewrite_links(item: Planned, resolver: Resolver, by_page: dict[int, Planned
         if new is None:
             plain = target.removeprefix(FILE_LINK).removeprefix(POST_LINK)
             if found is not None or _internal(target):
-                why = "its page was not imported" if found is not None else "no page or file of the source has this address"
+                why = found.reason or "its page was not imported" if found is not None else \
+                    "no page or file of the source has this address"
                 result.problems.append(Problem(item.page.rel, line, f"the link '{plain}' was left as it was: {why}"))
             if plain != target:
                 body = body[:start] + plain + body[end:]
