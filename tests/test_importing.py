@@ -170,7 +170,7 @@ def test_symbolic_links_are_not_followed(tmp_path: Path) -> None:
     assert sum("was left as it was" in r for r in reasons) == 2
 
 
-def test_only_images_documents_and_media_are_copied(tmp_path: Path) -> None:
+def test_images_and_downloads_are_copied_never_the_sites_own_files(tmp_path: Path) -> None:
     source = jekyll(tmp_path, {
         "_articles/page.md": "---\ntitle: Page\n---\n[a](/_config.yml) [b](/.env) [c](/files/guide.pdf) [d](/a/../files/guide.pdf)\n",
         ".env": "TOKEN=secret", "files/guide.pdf": "%PDF-1.4",
@@ -182,7 +182,7 @@ def test_only_images_documents_and_media_are_copied(tmp_path: Path) -> None:
     assert "[a](/_config.yml) [b](/.env) [c](../assets/imported/files/guide.pdf) [d](../assets/imported/files/guide.pdf)" in body
     assert [p.reason for p in result.problems] == [
         "the link '/.env' was left as it was: no page or file of the source has this address",
-        "the link '/_config.yml' was left as it was: only images, documents and media are copied, not '.yml' files",
+        "the link '/_config.yml' was left as it was: it is a file of the old site's own configuration or code, not copied",
     ]
 
 

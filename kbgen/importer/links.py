@@ -25,8 +25,10 @@ _REF_DEF = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.
 _HTML = re.compile(r"<(?:a|img|source|video|audio)\b[^>]*?\s(?:href|src)\s*=\s*([\"'])([^\"']*)\1", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SUFFIXES = (".html", ".htm", *PAGE_SUFFIXES)
-ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".pdf",
-                            ".mp4", ".webm", ".mp3", ".ogg", ".csv", ".zip"})
+# the site's own configuration and code: never copied into the published docs
+NOT_COPIED = frozenset({".yml", ".yaml", ".json", ".toml", ".lock", ".env", ".ini", ".cfg", ".conf", ".pem", ".key",
+                        ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".rb", ".py", ".php", ".sh", ".liquid",
+                        ".html", ".htm", ".css", ".scss", ".sass"})
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
 
@@ -154,8 +156,8 @@ class Resolver:
         return self._file(url.lstrip("/"))
 
     def _asset(self, path: Path) -> Target | None:
-        """A file of the source to copy beside the articles: images, documents and media only, never
-        a hidden file, a symbolic link or anything outside the source."""
+        """A file of the source to copy beside the articles (an image, a download), never a hidden
+        file, a symbolic link, the site's configuration or code, or anything outside the source."""
         root = self.source.root
         try:
             if path.is_symlink() or not path.is_file() or not inside(root, path):
@@ -164,11 +166,12 @@ class Resolver:
             size = path.stat().st_size
         except OSError:
             return None
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
+        parts = path.relative_to(root).parts
+        if any(part.startswith(".") for part in parts):
             return None
-        if path.suffix.lower() not in ASSET_SUFFIXES:
-            return Target("refused", file=path, reason=f"only images, documents and media are copied, not "
-                          f"'{path.suffix or path.name}' files")
+        if path.suffix.lower() in NOT_COPIED:
+            return Target("refused", file=path, reason="it is a file of the old site's own configuration or code, "
+                          "not copied")
         if size > MAX_ASSET_BYTES:
             return Target("refused", file=path, reason=f"the file is {size / 1024 / 1024:.0f} MB; files over "
                           f"{MAX_ASSET_BYTES // 1024 // 1024} MB are not copied")
