@@ -234,3 +234,19 @@ def test_the_knowledge_base_itself_is_not_a_source(tmp_path: Path) -> None:
     KbBuilder(tmp_path)
     with pytest.raises(KbgenError, match="holds this knowledge base's kb/ folder"):
         import_help_center(tmp_path, Project.load(tmp_path))
+
+
+def test_unpublished_pages_become_drafts_and_a_public_link_to_one_is_reported(tmp_path: Path) -> None:
+    source = jekyll(tmp_path, {
+        "_articles/public.md": "---\ntitle: Public\n---\nSee [the plan](/article/plan/).\n",
+        "_articles/plan.md": "---\ntitle: Plan\npublished: false\n---\nNot yet.\n",
+        "_drafts/idea.md": "---\ntitle: Idea\n---\nLater; see [the plan](/article/plan/).\n",
+    })
+    root = tmp_path / "help"
+    result = imported(source, root)
+    assert "status: draft" in (root / "kb" / "general" / "plan.md").read_text()
+    assert "status: draft" in (root / "kb" / "general" / "idea.md").read_text()
+    assert [str(p) for p in result.problems] == [
+        "_articles/public.md:4: the link '/article/plan/' goes to a draft (general/plan.md); `kbgen check` fails on it "
+        "until that article is published"]
+    assert [e.rule for e in check(Project.load(root)).errors] == ["link-to-hidden"]

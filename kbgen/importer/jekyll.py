@@ -56,8 +56,6 @@ def read(root: Path) -> Source:
             if special:
                 source.problems.append(Problem(rel, 1, "no front matter, so Jekyll never made it a page; not imported"))
             continue
-        if meta.get("published") is False:
-            meta.setdefault("status", "draft")
         page = SourcePage(path, rel, meta, body, body_line)
         kind = special[0] if special else ""
         if kind in ("_posts", "_drafts"):

@@ -54,13 +54,18 @@ def _iso_date(value: Any) -> str | None:
     return None
 
 
+def is_draft(page: SourcePage) -> bool:
+    """The old site did not publish the page: Jekyll's _drafts/ and `published: false`, Docusaurus' `draft: true`."""
+    return page.draft or page.meta.get("draft") is True or page.meta.get("published") is False
+
+
 def article_meta(page: SourcePage, title: str, split_tags: bool) -> dict[str, Any]:
     """The article's front matter: title, status, summary, tags and updated mapped; other keys kept."""
     meta = page.meta
     out: dict[str, Any] = {"title": title}
     used = {"title", *CATEGORY_KEYS, "tags", "published", "draft"}
     status = meta.get("status")
-    if page.draft or meta.get("draft") is True or meta.get("published") is False:
+    if is_draft(page):
         out["status"] = "draft"
         used.add("status")
     elif isinstance(status, str) and status.strip() in STATUSES:

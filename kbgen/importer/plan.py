@@ -19,7 +19,7 @@ from ..project import Project
 from . import docusaurus, jekyll, mkdocs
 from .convert import BREAK, FILE_LINK, POST_LINK, Converter
 from .links import Resolver, Target, find_links
-from .mapping import article_meta, category_title, safe_file_name, safe_name
+from .mapping import article_meta, category_title, is_draft, safe_file_name, safe_name
 from .model import CategoryInfo, Problem, Source, SourcePage
 from .reading import first_heading, inside, without_first_heading
 
@@ -236,7 +236,7 @@ def _rewrite_links(item: Planned, resolver: Resolver, by_page: dict[int, Planned
         new += fragment
         if found.kind == "page" and found.page is not None:
             linked = by_page[id(found.page)]
-            if linked.page.draft or linked.page.meta.get("published") is False or linked.page.meta.get("draft") is True:
+            if is_draft(linked.page) and not is_draft(item.page):
                 result.problems.append(Problem(item.page.rel, line, f"the link '{target}' goes to a draft ({linked.kb_rel}); "
                                                "`kbgen check` fails on it until that article is published"))
         if new != target:
