@@ -217,6 +217,10 @@ def test_a_name_taken_in_another_category_is_renamed(tmp_path: Path) -> None:
     ({"mkdocs.yml": "site_name: [x\n"}, "mkdocs.yml:2: this file is not valid YAML"),
     ({"_config.yml": "title: x\n  bad: indent\n", "_articles/a.md": "---\ntitle: A\n---\nA.\n"}, "_config.yml:2:"),
     ({"mkdocs.yml": "site_name: x\n", "docs/a.md": b"\xff\xfe not utf-8"}, "docs/a.md:1: the file is not UTF-8"),
+    ({"docusaurus.config.js": "module.exports = {};\n", "docs/x/a.md": "# A\n\nText.\n",
+      "docs/x/_category_.json": '{\n  "label": "X",,\n}'}, "docs/x/_category_.json:2: the file is not valid JSON"),
+    ({"docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {path: '../../etc'}}]]};\n"},
+     "no docs folder inside the source"),
 ])
 def test_a_source_that_cannot_be_read_is_refused(tmp_path: Path, files: dict[str, str | bytes], message: str) -> None:
     source = tmp_path / "source"

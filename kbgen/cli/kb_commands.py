@@ -109,7 +109,7 @@ def import_command(
 
     Example: kbgen import ../old-help-center --dry-run
     """
-    from kbgen.importer import import_help_center
+    from kbgen.importer import KIND_NAMES, import_help_center
     from kbgen.project import CONFIG_NAME, Project
 
     from .output import say
@@ -124,7 +124,7 @@ def import_command(
     if json_output:
         print_json(result.to_dict())
         return
-    kind = {"jekyll": "Jekyll", "docusaurus": "Docusaurus", "mkdocs": "mkdocs"}[result.kind]
+    kind = KIND_NAMES[result.kind]
     verb = "would import" if dry_run else "imported"
     pages = len(result.articles)
     say(f"{verb} {pages} page{'s' * (pages != 1)} from a {kind} help center into {project.kb_rel}/")

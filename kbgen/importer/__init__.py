@@ -6,6 +6,6 @@ names files and maps front matter, and `plan` writes it all at once. Nothing her
 """
 
 from .model import Problem, Source, SourcePage
-from .plan import ImportResult, import_help_center, read_source
+from .plan import KIND_NAMES, ImportResult, import_help_center, read_source
 
-__all__ = ["ImportResult", "Problem", "Source", "SourcePage", "import_help_center", "read_source"]
+__all__ = ["KIND_NAMES", "ImportResult", "Problem", "Source", "SourcePage", "import_help_center", "read_source"]

@@ -24,6 +24,12 @@ def _setting(config: str, key: str, default: str) -> str:
     return match.group(2) if match else default
 
 
+def _docs_setting(config: str, key: str, default: str) -> str:
+    """A setting of the classic preset's `docs: {...}` (the blog has a `path` and `routeBasePath` too)."""
+    block = re.search(r"\bdocs\s*:\s*\{([^{}]*)\}", config)
+    return _setting(block.group(1), key, default) if block else default
+
+
 def plain(name: str) -> str:
     """A file or folder name as Docusaurus shows it: without the number prefix that orders it."""
     return _NUMBER_PREFIX.sub("", name)
@@ -38,8 +44,8 @@ def read(root: Path) -> Source:
     source = Source("docusaurus", root, static_roots=[root / "static"])
     base = _setting(config, "baseUrl", "/").strip("/")
     source.base_url = f"/{base}" if base else ""
-    route = _setting(config, "routeBasePath", "docs").strip("/")
-    docs = root / _setting(config, "path", "docs")
+    route = _docs_setting(config, "routeBasePath", "docs").strip("/")
+    docs = root / _docs_setting(config, "path", "docs")
     if not inside(root, docs) or not docs.is_dir():
         raise KbgenError("no docs folder inside the source (Docusaurus keeps its pages in docs/)", path=config_file.name)
     prefix = f"/{route}" if route else ""

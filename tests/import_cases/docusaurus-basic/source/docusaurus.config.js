@@ -4,7 +4,10 @@ const config = {
   url: 'https://acme.example',
   baseUrl: '/help/',
   presets: [
-    ['classic', {docs: {routeBasePath: 'docs', sidebarPath: './sidebars.js'}}],
+    ['classic', {
+      blog: {path: 'updates', routeBasePath: 'updates'},
+      docs: {routeBasePath: 'docs', sidebarPath: './sidebars.js'},
+    }],
   ],
 };
 module.exports = config;
