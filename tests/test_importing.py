@@ -254,3 +254,16 @@ def test_unpublished_pages_become_drafts_and_a_public_link_to_one_is_reported(tm
         "_articles/public.md:4: the link '/article/plan/' goes to a draft (general/plan.md); `kbgen check` fails on it "
         "until that article is published"]
     assert [e.rule for e in check(Project.load(root)).errors] == ["link-to-hidden"]
+
+
+def test_just_the_docs_sections_become_categories(tmp_path: Path) -> None:
+    """Jekyll themes such as just-the-docs place a page by `parent` and `grand_parent`, not by category."""
+    source = jekyll(tmp_path, {
+        "docs/billing.md": "---\ntitle: Billing\nhas_children: true\nnav_order: 2\n---\nPlans and payments.\n",
+        "docs/refunds.md": "---\ntitle: Refunds\nparent: Billing\nnav_order: 1\n---\nWithin 30 days.\n",
+        "docs/cards/expired.md": "---\ntitle: Expired cards\nparent: Cards\ngrand_parent: Billing\n---\nUpdate it.\n",
+    })
+    result = imported(source, tmp_path / "help")
+    assert sorted(a["path"] for a in result.articles) == [
+        "kb/billing/billing.md", "kb/billing/expired.md", "kb/billing/refunds.md"]
+    assert "nav_order: 1" in (tmp_path / "help" / "kb" / "billing" / "refunds.md").read_text()

@@ -76,8 +76,23 @@ def read(root: Path) -> Source:
 
 
 def _categories(meta: dict[str, Any]) -> list[str]:
-    found = text_list(meta.get("categories"), split_words=True) + text_list(meta.get("category"))
-    return found
+    return text_list(meta.get("categories"), split_words=True) + text_list(meta.get("category"))
+
+
+def _category(meta: dict[str, Any], categories: list[str], fallback: str) -> str:
+    """The page's category: its first category, else the top of its section in the navigation of
+    themes such as just-the-docs (`grand_parent`, `parent`; a section's own page is titled like it),
+    else FALLBACK (the folder)."""
+    if categories:
+        return categories[0]
+    for key in ("grand_parent", "parent"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    title = meta.get("title")
+    if meta.get("has_children") is True and isinstance(title, str) and title.strip():
+        return title.strip()
+    return fallback
 
 
 def _expand(pattern: str, values: dict[str, str]) -> str:
@@ -102,7 +117,7 @@ def _post(page: SourcePage, parts: list[str], kind: str, pattern: str) -> None:
     page.draft = kind == "_drafts"
     folders = parts[: parts.index(kind)]  # Jekyll takes the folders above _posts as categories
     categories = _categories(page.meta) or folders
-    page.category = categories[0] if categories else ""
+    page.category = _category(page.meta, categories, "")
     if match and "date" not in page.meta:
         page.meta["date"] = f"{year}-{month}-{day}"
     values = {"categories": "/".join(c.lower().replace(" ", "-") for c in categories), "year": year, "month": month,
@@ -116,7 +131,7 @@ def _document(page: SourcePage, parts: list[str], collection: str, pattern: str)
     path = "/".join([*inner[:-1], stem])
     page.slug = str(page.meta.get("slug") or stem)
     categories = _categories(page.meta)
-    page.category = categories[0] if categories else (inner[0] if len(inner) > 1 else "")
+    page.category = _category(page.meta, categories, inner[0] if len(inner) > 1 else "")
     values = {"collection": collection, "path": path, "name": stem, "title": page.slug, "slug": page.slug,
               "categories": "/".join(c.lower().replace(" ", "-") for c in categories), "output_ext": ".html"}
     _add_urls(page, _expand(pattern, values), f"/{collection}/{path}.html", f"/{collection}/{path}/")
@@ -127,7 +142,7 @@ def _page(page: SourcePage, parts: list[str]) -> None:
     folder = "/".join(parts[:-1])
     page.slug = str(page.meta.get("slug") or (parts[-2] if stem == "index" and len(parts) > 1 else stem))
     categories = _categories(page.meta)
-    page.category = categories[0] if categories else (parts[0] if len(parts) > 1 else "")
+    page.category = _category(page.meta, categories, parts[0] if len(parts) > 1 else "")
     base = f"/{folder}/" if folder else "/"
     if stem == "index":
         _add_urls(page, base)

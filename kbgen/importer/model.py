@@ -35,6 +35,7 @@ class SourcePage:
     slug: str = ""  # the name the source gives the page (file name, id, slug), not yet made safe
     urls: list[str] = field(default_factory=list)  # site-relative addresses, without the base URL
     draft: bool = False  # in a drafts folder
+    nav_title: str = ""  # the page's title in the site's navigation (mkdocs' nav), when it has no other
 
 
 @dataclass

@@ -148,7 +148,7 @@ def _title_from_heading(item: Planned) -> None:
     if heading and (not item.title or " ".join(heading.split()).lower() == item.title.lower()):
         item.title = item.title or " ".join(heading.split())
         item.body = without_first_heading(item.body)
-    item.title = item.title or category_title(item.slug)
+    item.title = item.title or item.page.nav_title or category_title(item.slug)
 
 
 def _outputs(source: Source, planned: list[Planned], project: Project, result: ImportResult) -> dict[Path, bytes]:
