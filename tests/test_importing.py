@@ -267,3 +267,23 @@ def test_just_the_docs_sections_become_categories(tmp_path: Path) -> None:
     assert sorted(a["path"] for a in result.articles) == [
         "kb/billing/billing.md", "kb/billing/expired.md", "kb/billing/refunds.md"]
     assert "nav_order: 1" in (tmp_path / "help" / "kb" / "billing" / "refunds.md").read_text()
+
+
+def test_1305_site_relative_template_links_all_become_file_links(tmp_path: Path) -> None:
+    """The issue's help center failed `check` with 1,305 broken links, all `{{ site.baseurl }}/article/slug/`."""
+    import time
+
+    pages, per_page = 261, 5
+    files = {}
+    for n in range(pages):
+        links = " ".join(f"[see]({{{{ site.baseurl }}}}/article/page-{(n + k) % pages}/)" for k in range(1, per_page + 1))
+        files[f"_articles/page-{n}.md"] = (f"---\ntitle: Page {n}\ndescription: Answer {n}.\n"
+                                           f"categories: [Topic {n % 7}]\n---\nText {n}. {links}\n")
+    source = jekyll(tmp_path, files)
+    root = tmp_path / "help"
+    started = time.perf_counter()
+    result = imported(source, root)
+    took = time.perf_counter() - started
+    assert result.links_rewritten == pages * per_page == 1305 and result.problems == []
+    assert check(Project.load(root)).errors == []
+    assert took < 20, f"importing {pages} pages took {took:.1f} s"
