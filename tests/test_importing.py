@@ -287,3 +287,21 @@ def test_1305_site_relative_template_links_all_become_file_links(tmp_path: Path)
     assert result.links_rewritten == pages * per_page == 1305 and result.problems == []
     assert check(Project.load(root)).errors == []
     assert took < 20, f"importing {pages} pages took {took:.1f} s"
+
+
+def test_a_write_that_fails_leaves_kb_as_it_was(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "help"
+    KbBuilder(root)
+    (root / "kb" / "troubleshooting").write_text("a file where a category folder must go")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = root / ".kbgen-cache" / f".kbgen-import-{dead.stdout.strip()}"
+    (leftover / "0").parent.mkdir(parents=True)
+    (leftover / "0").write_text("from an import that was killed")
+    before = snapshot(root)
+    with pytest.raises(OSError):
+        import_help_center(CASES / "jekyll-basic" / "source", Project.load(root))
+    assert snapshot(root) == before
+    assert list((root / ".kbgen-cache").glob(".kbgen-import-*")) == []

@@ -380,8 +380,24 @@ def _unchanged_dropped(outputs: dict[Path, bytes], project: Project, force: bool
 
 def _write(outputs: dict[Path, bytes], project: Project) -> None:
     """Every file into a staging folder first, then each moved into place: a failure before the moves
-    leaves the knowledge base as it was."""
-    stage = project.root / f".kbgen-import-{os.getpid()}"
+    leaves the knowledge base as it was.
+
+    The staging folder is in kbgen's (git-ignored) cache when that is on the same disk as the
+    knowledge base, so the moves are renames; one left by a killed import is removed by the next."""
+    from ..files import _running
+
+    cache = project.cache_dir
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        same_disk = cache.stat().st_dev == project.root.stat().st_dev
+    except OSError:
+        same_disk = False
+    folder = cache if same_disk else project.root
+    for old in folder.glob(".kbgen-import-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    stage = folder / f".kbgen-import-{os.getpid()}"
     try:
         staged = []
         for n, (path, data) in enumerate(outputs.items()):
