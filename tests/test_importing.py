@@ -305,3 +305,18 @@ def test_a_write_that_fails_leaves_kb_as_it_was(tmp_path: Path) -> None:
         import_help_center(CASES / "jekyll-basic" / "source", Project.load(root))
     assert snapshot(root) == before
     assert list((root / ".kbgen-cache").glob(".kbgen-import-*")) == []
+
+
+def test_mdx_code_is_removed_but_prose_that_looks_like_it_is_kept(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    (source / "docs" / "data").mkdir(parents=True)
+    (source / "docusaurus.config.js").write_text("module.exports = {};\n")
+    (source / "docs" / "data" / "move.mdx").write_text(
+        "---\ntitle: Move your data\n---\n"
+        "import Tabs from '@theme/Tabs';\nimport {A, B} from \"./parts\";\nexport const meta = {a: 1};\n\n"
+        "To bring your address book in, you can\nimport your contacts from 'Outlook'\nexport the file first.\n")
+    root = tmp_path / "help"
+    result = imported(source, root)
+    body = (root / "kb" / "data" / "move.md").read_text().split("---\n", 2)[2]
+    assert body == "To bring your address book in, you can\nimport your contacts from 'Outlook'\nexport the file first.\n"
+    assert [p.line for p in result.problems] == [4, 5, 6]

@@ -31,8 +31,11 @@ _IMAGE_INCLUDE = re.compile(r"\{%-?\s*include\s+([\w./-]*(?:image|figure|img|pic
 _INCLUDE_PARAM = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|page\.(\w+))""")
 IMAGE_PARAMS = ("image", "src", "url", "file", "path", "img")
 _LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.DOTALL)
-_MDX_IMPORT = re.compile(r"^(?:import\s.+?from\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]|export\s.*?);?[ \t]*$",
-                         re.MULTILINE)
+# `import X from '...'`, `import {A, B} from "..."`, `import '...'`, `export const x = ...` (not prose that
+# starts a line with "import your contacts" or "export the file")
+_MDX_IMPORT = re.compile(r"^(?:import\s+(?:\w+|\{[^}]*\}|\*\s+as\s+\w+)(?:\s*,\s*(?:\{[^}]*\}|\*\s+as\s+\w+))?\s+from\s+"
+                         r"['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]|export\s+(?:default|const|let|var|function|class)\b.*?)"
+                         r";?[ \t]*$", re.MULTILINE)
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 _JSX_TAG = re.compile(r"</?([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/?>")
 _OPEN_LINE = re.compile(r"^([ \t]*)<([A-Z][\w.]*)((?:\s(?:[^<>{}]|\{[^{}]*\})*)?)>[ \t]*$")
