@@ -43,6 +43,9 @@ _CLOSE_LINE = re.compile(r"^[ \t]*</([A-Z][\w.]*)>[ \t]*$")
 _SELF_LINE = re.compile(r"^[ \t]*<([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/>[ \t]*$")
 _ATTRIBUTE = re.compile(r"""(\w+)=(?:"([^"]*)"|'([^']*)'|\{["'`]([^"'`]*)["'`]\})""")
 _ADMONITION = re.compile(r"^:::[ \t]*(\w+)(?:[ \t]*\[(.*?)\]|[ \t]+(.*?))?[ \t]*\n(.*?)^:::[ \t]*$", re.MULTILINE | re.DOTALL)
+# components a Docusaurus page may use without importing them (the theme provides them)
+THEME_COMPONENTS = frozenset({"Tabs", "TabItem", "Admonition", "CodeBlock", "Details", "DocCardList", "Highlight",
+                              "BrowserWindow", "Mermaid"})
 CONVERTED_COMPONENTS = frozenset({"CodeBlock", "Admonition"})  # shown the same way on kbgen's site
 ADMONITION_KINDS = {"note", "tip", "info", "warning", "danger", "caution", "important", "success", "question",
                     "failure", "bug", "example", "quote", "abstract"}
@@ -121,6 +124,10 @@ class Converter:
     # --- MDX (Docusaurus) -------------------------------------------------------------------------
 
     def mdx(self, body: str) -> str:
+        """MDX as Markdown: imports and exports removed, components converted or removed; a tag that
+        names no component of the page (`<Enter>` in prose) is kept as text."""
+        components = set(THEME_COMPONENTS)
+
         def change(part: str, offset: int) -> str:
             before = body.count("\n", 0, offset)  # every removal below keeps its line breaks
             original = part
@@ -128,6 +135,8 @@ class Converter:
             def drop_import(match: re.Match[str]) -> str:
                 self.report(before, original, match.start(), f"MDX '{_short(match.group(0))}' removed: kbgen "
                             "articles are Markdown, without code")
+                names = match.group(0).split(" from ", 1)[0].removeprefix("import")
+                components.update(re.findall(r"\b[A-Z]\w*", names))
                 return ""
 
             part = _MDX_IMPORT.sub(drop_import, part)
@@ -135,13 +144,15 @@ class Converter:
 
         body = self.outside_code(body, change)
         seen: set[str] = set()
-        body = self._component_blocks(body, seen)
+        body = self._component_blocks(body, seen, components)
 
         def inline(part: str, offset: int) -> str:
             before = body.count("\n", 0, offset)
 
             def drop_tag(match: re.Match[str]) -> str:
                 name = match.group(1)
+                if name.split(".")[0] not in components:
+                    return match.group(0).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 if name not in seen:
                     seen.add(name)
                     self.report(before, part, match.start(), _removed(name))
@@ -151,7 +162,7 @@ class Converter:
 
         return self.outside_code(body, inline)
 
-    def _component_blocks(self, body: str, seen: set[str]) -> str:
+    def _component_blocks(self, body: str, seen: set[str], components: set[str]) -> str:
         """Components whose tags stand on lines of their own: `<CodeBlock>` becomes a fenced block,
         `<Admonition>` an admonition, a `<TabItem>` its label in bold; any other is removed. The lines
         inside lose the indentation JSX gave them (else Markdown would read them as code)."""
@@ -170,6 +181,8 @@ class Converter:
                 fence = stripped[:3]
                 continue
             opening = _OPEN_LINE.match(line)
+            if opening and opening.group(2).split(".")[0] not in components:
+                continue  # not a component: the inline pass shows it as text
             if opening and not stripped.endswith("/>"):
                 stack.append((opening.group(2), i, _attributes(opening.group(3))))
                 continue
@@ -194,8 +207,9 @@ class Converter:
                     space_before.add(start)
                     space_after.add(i if last else start if not deeper else i)
                 continue
-            if _SELF_LINE.match(line):
-                self._note(seen, _SELF_LINE.match(line).group(1), i)  # type: ignore[union-attr]
+            single = _SELF_LINE.match(line)
+            if single and single.group(1).split(".")[0] in components:
+                self._note(seen, single.group(1), i)
                 lines[i] = ""
         for name, start, _ in stack:  # opened, never closed
             self._note(seen, name, start)
