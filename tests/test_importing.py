@@ -315,10 +315,10 @@ def test_mdx_code_is_removed_but_prose_that_looks_like_it_is_kept(tmp_path: Path
         "---\ntitle: Move your data\n---\n"
         "import Tabs from '@theme/Tabs';\nimport {A, B} from \"./parts\";\nexport const meta = {a: 1};\n\n"
         "To bring your address book in, you can\nimport your contacts from 'Outlook'\nexport the file first.\n"
-        "<Warning>Press <Enter> twice.</Warning>\n")
+        "<Warning>Press <Enter> twice.</Warning> Type `<Name>` in the `<Tabs>` field.\n")
     root = tmp_path / "help"
     result = imported(source, root)
     body = (root / "kb" / "data" / "move.md").read_text().split("---\n", 2)[2]
     assert body == ("To bring your address book in, you can\nimport your contacts from 'Outlook'\nexport the file first.\n"
-                    "&lt;Warning&gt;Press &lt;Enter&gt; twice.&lt;/Warning&gt;\n")  # no component: shown as written
+                    "&lt;Warning&gt;Press &lt;Enter&gt; twice.&lt;/Warning&gt; Type `<Name>` in the `<Tabs>` field.\n")
     assert [p.line for p in result.problems] == [4, 5, 6]

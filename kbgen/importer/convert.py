@@ -38,6 +38,7 @@ _MDX_IMPORT = re.compile(r"^(?:import\s+(?:\w+|\{[^}]*\}|\*\s+as\s+\w+)(?:\s*,\s
                          r";?[ \t]*$", re.MULTILINE)
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 _JSX_TAG = re.compile(r"</?([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/?>")
+_CODE_OR_TAG = re.compile(r"(`+)[^`\n]*?\1|" + _JSX_TAG.pattern)
 _OPEN_LINE = re.compile(r"^([ \t]*)<([A-Z][\w.]*)((?:\s(?:[^<>{}]|\{[^{}]*\})*)?)>[ \t]*$")
 _CLOSE_LINE = re.compile(r"^[ \t]*</([A-Z][\w.]*)>[ \t]*$")
 _SELF_LINE = re.compile(r"^[ \t]*<([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/>[ \t]*$")
@@ -150,7 +151,9 @@ class Converter:
             before = body.count("\n", 0, offset)
 
             def drop_tag(match: re.Match[str]) -> str:
-                name = match.group(1)
+                if match.group(1):  # a code span: shown as written
+                    return match.group(0)
+                name = match.group(2)
                 if name.split(".")[0] not in components:
                     return match.group(0).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 if name not in seen:
@@ -158,7 +161,7 @@ class Converter:
                     self.report(before, part, match.start(), _removed(name))
                 return "\n" * match.group(0).count("\n")
 
-            return _JSX_TAG.sub(drop_tag, part)
+            return _CODE_OR_TAG.sub(drop_tag, part)
 
         return self.outside_code(body, inline)
 
