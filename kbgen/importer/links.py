@@ -40,6 +40,7 @@ class Target:
     page: SourcePage | None = None
     file: Path | None = None
     reason: str = ""
+    guessed: bool = False  # found by the last part of the address only
 
 
 def find_links(body: str) -> list[tuple[int, int, str, bool]]:
@@ -183,4 +184,4 @@ class Resolver:
         if extension and extension not in _SUFFIXES:
             return None  # a file, not a page address
         page = self.by_name.get(last)
-        return Target("page", page) if page else None
+        return Target("page", page, guessed=True) if page else None

@@ -236,6 +236,10 @@ def _rewrite_links(item: Planned, resolver: Resolver, by_page: dict[int, Planned
         new += fragment
         if found.kind == "page" and found.page is not None:
             linked = by_page[id(found.page)]
+            if found.guessed:
+                result.problems.append(Problem(item.page.rel, line, f"the link '{target}' matches no address of the "
+                                               f"old site exactly; it now goes to {linked.kb_rel}, the only page of "
+                                               "that name: check it"))
             if is_draft(linked.page) and not is_draft(item.page):
                 result.problems.append(Problem(item.page.rel, line, f"the link '{target}' goes to a draft ({linked.kb_rel}); "
                                                "`kbgen check` fails on it until that article is published"))
