@@ -57,7 +57,7 @@ def test_mkdocs_import_into_another_folder_as_json(tmp_path: Path) -> None:
     done = run_kbgen("import", str(source_copy(tmp_path, "mkdocs-basic")), "--into", str(root), "--json", cwd=tmp_path)
     assert done.code == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["kind"] == "mkdocs" and report["imported"] == 4 and report["links_rewritten"] == 5
+    assert report["kind"] == "mkdocs" and report["imported"] == 5 and report["links_rewritten"] == 5
     assert "kb/account/login.md" in report["files"] and (root / "kb" / "account" / "login.md").is_file()
     assert run_kbgen("check", cwd=root).code == 0
 
@@ -66,7 +66,7 @@ def test_dry_run_writes_nothing_and_a_second_import_refuses(tmp_path: Path) -> N
     root = new_kb(tmp_path)
     source = source_copy(tmp_path, "mkdocs-basic")
     dry = run_kbgen("import", str(source), "--dry-run", cwd=root)
-    assert dry.code == 0 and "would import 4 pages" in dry.stdout and "would write kb/account/login.md" in dry.stdout
+    assert dry.code == 0 and "would import 5 pages" in dry.stdout and "would write kb/account/login.md" in dry.stdout
     assert not (root / "kb" / "account").exists()
     assert run_kbgen("import", str(source), cwd=root).code == 0
     (source / "docs" / "faq.md").write_text("# Questions we hear often\n\nChanged.\n")
