@@ -72,6 +72,13 @@ def read(root: Path) -> Source:
             source.home_files.add(rel)
             continue
         source.pages.append(page)
+    for path in walk(root, root, [], suffixes=(".html",)):
+        rel = rel_of(root, path)
+        if not rel.startswith("_") and not any(rel == e or rel.startswith(e + "/") for e in excluded):
+            with path.open("rb") as handle:
+                if handle.read(3) == b"---":  # front matter: a page of the site, not a file it copies
+                    source.problems.append(Problem(rel, 0, "an HTML page: not imported (kbgen imports Markdown "
+                                                   "pages; copy its text into an article if it is needed)"))
     return source
 
 

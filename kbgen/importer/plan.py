@@ -27,6 +27,7 @@ READERS = {"docusaurus": docusaurus, "mkdocs": mkdocs, "jekyll": jekyll}  # the 
 KIND_NAMES = {"docusaurus": "Docusaurus", "mkdocs": "mkdocs", "jekyll": "Jekyll"}
 ASSET_FOLDER = "assets/imported"  # under the knowledge base's docs/ folder
 FALLBACK_CATEGORY = "general"
+SITE_PAGES = frozenset({"404", "search", "tags", "categories", "archive", "sitemap", "feed"})  # not articles
 
 
 @dataclass
@@ -166,6 +167,11 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
     # pages left with no text (listing and layout pages) are not articles
     kept: list[Planned] = []
     for item in planned:
+        stem = item.page.path.stem.lower()
+        top_level = not item.page.urls or "/" not in item.page.urls[0].strip("/")
+        if stem in SITE_PAGES and top_level:
+            problems.append(Problem(item.page.rel, 0, f"the site's own '{stem}' page: not imported (kbgen makes its own)"))
+            continue
         text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", item.body, flags=re.DOTALL) if source.kind == "jekyll" else item.body
         if without_first_heading(text.replace(BREAK, "")).strip():
             kept.append(item)

@@ -32,8 +32,10 @@ def inside(root: Path, path: Path) -> bool:
         return False
 
 
-def walk(root: Path, folder: Path, problems: list[Problem], skip: frozenset[str] = SKIP_DIRS) -> Iterator[Path]:
-    """Every regular file under FOLDER in name order; symbolic links are reported, never followed."""
+def walk(root: Path, folder: Path, problems: list[Problem], skip: frozenset[str] = SKIP_DIRS,
+         suffixes: tuple[str, ...] = PAGE_SUFFIXES) -> Iterator[Path]:
+    """Every page (a regular file with one of SUFFIXES) under FOLDER in name order; symbolic links
+    are reported, never followed."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
@@ -48,8 +50,8 @@ def walk(root: Path, folder: Path, problems: list[Problem], skip: frozenset[str]
             continue
         if entry.is_dir():
             if entry.name not in skip:
-                yield from walk(root, path, problems, skip)
-        elif entry.is_file() and (entry.name.lower().endswith(PAGE_SUFFIXES)):
+                yield from walk(root, path, problems, skip, suffixes)
+        elif entry.is_file() and entry.name.lower().endswith(suffixes):
             yield path
 
 
