@@ -138,6 +138,9 @@ def import_command(
     if dry_run:
         for path in result.files:
             say(f"would write {path}")
+    else:
+        files = len(result.files)
+        say(f"wrote {files} file{'s' * (files != 1)}" if files else "nothing to write: kb/ already holds all of it")
     if result.problems:
         say(f"could not convert ({len(result.problems)}):")
         for problem in result.problems:

@@ -28,6 +28,7 @@ def test_import_then_check_and_build(tmp_path: Path) -> None:
     assert "imported 3 pages from a Docusaurus help center into kb/" in done.stdout
     assert "  billing              2  (new)" in done.stdout
     assert "links rewritten: 5; images and files copied: 1" in done.stdout
+    assert "wrote 5 files" in done.stdout  # three articles, categories.yml, an image
     assert "docs/02-billing/refunds.mdx:13: MDX component <Tabs> removed" in done.stdout
 
     checked = run_kbgen("check", cwd=root)
@@ -69,6 +70,7 @@ def test_dry_run_writes_nothing_and_a_second_import_refuses(tmp_path: Path) -> N
     assert dry.code == 0 and "would import 5 pages" in dry.stdout and "would write kb/account/login.md" in dry.stdout
     assert not (root / "kb" / "account").exists()
     assert run_kbgen("import", str(source), cwd=root).code == 0
+    assert "nothing to write" in run_kbgen("import", str(source), cwd=root).stdout  # the same again: no clash
     (source / "docs" / "faq.md").write_text("# Questions we hear often\n\nChanged.\n")
     again = run_kbgen("import", str(source), cwd=root)
     assert_clean_failure(again)
