@@ -6,6 +6,7 @@ Removals keep the line breaks they held, so every later problem is reported at i
 
 from __future__ import annotations
 
+import posixpath
 import re
 import textwrap
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from ..escape import markdown_inline
 from .model import Problem
 
 BREAK = "\x00"  # a line break added once every problem has been reported at its source line
+PARTIAL = "\x01"  # around the source path of a partial whose text goes here (`<Snippet />`)
 FILE_LINK = "kbgen-source-file:"  # `{% link path %}`, resolved with the other links
 POST_LINK = "kbgen-source-post:"  # `{% post_url name %}`
 
@@ -36,6 +38,7 @@ _LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.DOTALL)
 _MDX_IMPORT = re.compile(r"^(?:import\s+(?:\w+|\{[^}]*\}|\*\s+as\s+\w+)(?:\s*,\s*(?:\{[^}]*\}|\*\s+as\s+\w+))?\s+from\s+"
                          r"['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]|export\s+(?:default|const|let|var|function|class)\b.*?)"
                          r";?[ \t]*$", re.MULTILINE)
+_PARTIAL_IMPORT = re.compile(r"import\s+(\w+)\s+from\s+['\"]([^'\"]+\.mdx?)['\"]")
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 _JSX_TAG = re.compile(r"</?([A-Z][\w.]*)(?:\s(?:[^<>{}]|\{[^{}]*\})*)?/?>")
 _CODE_OR_TAG = re.compile(r"(`+)[^`\n]*?\1|" + _JSX_TAG.pattern)
@@ -124,20 +127,29 @@ class Converter:
 
     # --- MDX (Docusaurus) -------------------------------------------------------------------------
 
-    def mdx(self, body: str) -> str:
+    def mdx(self, body: str, partials: frozenset[str] = frozenset()) -> str:
         """MDX as Markdown: imports and exports removed, components converted or removed; a tag that
-        names no component of the page (`<Enter>` in prose) is kept as text."""
+        names no component of the page (`<Enter>` in prose) is kept as text. `<Snippet />` on a line
+        of its own, for a Markdown file of PARTIALS the page imports, becomes a PARTIAL mark the
+        caller replaces with that file's text."""
         components = set(THEME_COMPONENTS)
+        imported: dict[str, str] = {}  # component name -> the partial it stands for
 
         def change(part: str, offset: int) -> str:
             before = body.count("\n", 0, offset)  # every removal below keeps its line breaks
             original = part
 
             def drop_import(match: re.Match[str]) -> str:
-                self.report(before, original, match.start(), f"MDX '{_short(match.group(0))}' removed: kbgen "
-                            "articles are Markdown, without code")
                 names = match.group(0).split(" from ", 1)[0].removeprefix("import")
                 components.update(re.findall(r"\b[A-Z]\w*", names))
+                partial = _PARTIAL_IMPORT.match(match.group(0))
+                if partial and partial.group(2).startswith("."):
+                    rel = posixpath.normpath(posixpath.join(posixpath.dirname(self.rel), partial.group(2)))
+                    if rel in partials:
+                        imported[partial.group(1)] = rel
+                        return ""
+                self.report(before, original, match.start(), f"MDX '{_short(match.group(0))}' removed: kbgen "
+                            "articles are Markdown, without code")
                 return ""
 
             part = _MDX_IMPORT.sub(drop_import, part)
@@ -145,7 +157,7 @@ class Converter:
 
         body = self.outside_code(body, change)
         seen: set[str] = set()
-        body = self._component_blocks(body, seen, components)
+        body = self._component_blocks(body, seen, components, imported)
 
         def inline(part: str, offset: int) -> str:
             before = body.count("\n", 0, offset)
@@ -165,7 +177,7 @@ class Converter:
 
         return self.outside_code(body, inline)
 
-    def _component_blocks(self, body: str, seen: set[str], components: set[str]) -> str:
+    def _component_blocks(self, body: str, seen: set[str], components: set[str], imported: dict[str, str]) -> str:
         """Components whose tags stand on lines of their own: `<CodeBlock>` becomes a fenced block,
         `<Admonition>` an admonition, a `<TabItem>` its label in bold; any other is removed. The lines
         inside lose the indentation JSX gave them (else Markdown would read them as code)."""
@@ -211,6 +223,9 @@ class Converter:
                     space_after.add(i if last else start if not deeper else i)
                 continue
             single = _SELF_LINE.match(line)
+            if single and single.group(1) in imported:
+                lines[i] = PARTIAL + imported[single.group(1)] + PARTIAL
+                continue
             if single and single.group(1).split(".")[0] in components:
                 self._note(seen, single.group(1), i)
                 lines[i] = ""

@@ -54,11 +54,11 @@ def read(root: Path) -> Source:
     for path in walk(root, docs, source.problems):
         rel = rel_of(root, path)
         inner = path.relative_to(docs).parts
-        if path.name.startswith("_"):
-            source.problems.append(Problem(rel, 0, "a partial (its name starts with '_'), shown only inside other pages; not imported"))
-            continue
         meta, body, body_line = read_page(root, path)
         meta = meta or {}
+        if path.name.startswith("_"):  # a partial: its text goes where other pages include it
+            source.partials[rel] = SourcePage(path, rel, meta, body, body_line)
+            continue
         page = SourcePage(path, rel, meta, body, body_line)
         folders = [plain(p) for p in inner[:-1]]
         stem = plain(path.name.rsplit(".", 1)[0])

@@ -58,5 +58,6 @@ class Source:
     static_roots: list[Path] = field(default_factory=list)  # folders served at the site's root
     categories: dict[str, CategoryInfo] = field(default_factory=dict)  # by the source's category name
     problems: list[Problem] = field(default_factory=list)
+    partials: dict[str, SourcePage] = field(default_factory=dict)  # by path: text other pages include
     home_urls: tuple[str, ...] = ("/",)
     home_files: set[str] = field(default_factory=set)  # the home page's file: links to it go to kbgen's home

@@ -10,6 +10,7 @@ import os
 import posixpath
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from ..errors import ERROR, KbgenError
 from ..project import Project
 from . import docusaurus, jekyll, mkdocs
-from .convert import BREAK, FILE_LINK, POST_LINK, Converter
+from .convert import BREAK, FILE_LINK, PARTIAL, POST_LINK, Converter
 from .links import Resolver, Target, find_links
 from .mapping import article_meta, category_title, is_draft, safe_file_name, safe_name
 from .model import CategoryInfo, Problem, Source, SourcePage
@@ -158,12 +159,17 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
 
     problems = result.problems
     resolver = Resolver(source)
+    partials = frozenset(source.partials)
+    partial_bodies: dict[str, str] = {}
+    for rel, partial in source.partials.items():
+        convert = Converter(rel, partial.body_line, problems)
+        partial_bodies[rel] = convert.admonitions(convert.mdx(partial.body, partials))
     for item in planned:
         convert = Converter(item.page.rel, item.body_line, problems)
         if source.kind == "jekyll":
             item.body = convert.liquid_links(item.body, item.page.meta)
         elif source.kind == "docusaurus":
-            item.body = convert.admonitions(convert.mdx(item.body))
+            item.body = convert.admonitions(convert.mdx(item.body, partials))
     # pages left with no text (listing and layout pages) are not articles
     kept: list[Planned] = []
     for item in planned:
@@ -183,14 +189,20 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
     by_page = {id(item.page): item for item in kept}
     assets: dict[Path, str] = {}  # source file -> docs-relative destination
     home = (project.docs_dir / "index.md").is_file()
+    used: set[str] = set()
     for item in kept:
         item.body = _rewrite_links(item, resolver, by_page, assets, home, result)
+        item.body = _with_partials(item, source, partial_bodies, used, lambda part: _rewrite_links(
+            part, resolver, by_page, assets, home, result))
         if source.kind == "jekyll":
             item.body = Converter(item.page.rel, item.body_line, problems).liquid_rest(item.body)
         body = re.sub(r"^[ \t]+$", "", item.body.replace(BREAK, "\n"), flags=re.MULTILINE)
         item.body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
         _title_from_heading(item)
 
+    for rel in sorted(set(source.partials) - used):
+        problems.append(Problem(rel, 0, "a partial (its name starts with '_') that no imported page includes; not imported"))
+    result.problems[:] = list(dict.fromkeys(problems))  # a partial's problem, once for all the pages that include it
     outputs: dict[Path, bytes] = {}
     for item in kept:
         meta = article_meta(item.page, item.title, split_tags=source.kind == "jekyll")
@@ -207,6 +219,23 @@ def _outputs(source: Source, planned: list[Planned], project: Project, result: I
     if categories_yml is not None:
         outputs[project.kb_dir / "categories.yml"] = categories_yml.encode("utf-8")
     return outputs
+
+
+def _with_partials(item: Planned, source: Source, bodies: dict[str, str], used: set[str],
+                   rewrite: Callable[[Planned], str]) -> str:
+    """ITEM's body with each partial it includes (`<Snippet />`) in place, its links rewritten as
+    seen from the article it is now part of."""
+    if PARTIAL not in item.body:
+        return item.body
+
+    def text(match: re.Match[str]) -> str:
+        rel = match.group(1)
+        used.add(rel)
+        partial = source.partials[rel]
+        inner = rewrite(Planned(partial, item.category, item.slug, "", bodies[rel], partial.body_line))
+        return re.sub(f"{PARTIAL}[^{PARTIAL}]*{PARTIAL}", "", inner).strip("\n")  # one level deep
+
+    return re.sub(f"{PARTIAL}([^{PARTIAL}]*){PARTIAL}", text, item.body)
 
 
 def _describes_category(source: Source, item: Planned) -> bool:

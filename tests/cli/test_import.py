@@ -27,7 +27,7 @@ def test_import_then_check_and_build(tmp_path: Path) -> None:
     assert done.code == 0, done.stderr
     assert "imported 3 pages from a Docusaurus help center into kb/" in done.stdout
     assert "  billing              2  (new)" in done.stdout
-    assert "links rewritten: 5; images and files copied: 1" in done.stdout
+    assert "links rewritten: 6; images and files copied: 1" in done.stdout
     assert "wrote 5 files" in done.stdout  # three articles, categories.yml, an image
     assert "docs/02-billing/refunds.mdx:13: MDX component <Tabs> removed" in done.stdout
 
