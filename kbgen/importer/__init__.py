@@ -2,7 +2,8 @@
 
 One reader a kind of source (jekyll, docusaurus, mkdocs) finds the pages and the addresses the
 old site served them at; `convert` handles Liquid and MDX, `links` resolves every link, `mapping`
-names files and maps front matter, and `plan` writes it all at once. Nothing here knows the CLI.
+names files and maps front matter, `plan` puts it together and `writing` writes it all at once.
+Nothing here knows the CLI.
 """
 
 from .model import Problem, Source, SourcePage
