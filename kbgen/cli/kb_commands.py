@@ -1,10 +1,12 @@
-"""Commands about the knowledge base itself: `kbgen check` and `kbgen init`."""
+"""Commands about the knowledge base itself: `kbgen check`, `kbgen init` and `kbgen import`."""
 
 
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from kbgen.errors import KbgenError
 
 from . import app
 from .output import JsonOption, print_json
@@ -95,3 +97,69 @@ def init_command(
              "(kbgen was not installed from git here). To install from a repository instead, run init with "
              "--kbgen-source git+<url>@<commit> (or KBGEN_SOURCE), or edit requirements-kbgen.txt.")
     typer.echo(f"\nNext: cd {directory} && kbgen check && kbgen build", err=True)
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[Path, typer.Argument(help="The old help center's folder (Jekyll, Docusaurus or mkdocs).")],
+    into: Annotated[
+        Optional[Path],
+        typer.Option("--into", metavar="DIR", help="The knowledge base to import into (its folder with mkdocs.yml); "
+                     "default: the current one."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Bring an existing Markdown help center (Jekyll, Docusaurus or mkdocs) into kb/.
+
+    Each page becomes kb/<category>/<slug>.md: its category (Jekyll `categories`, or its folder)
+    is the folder, with an entry in kb/categories.yml; `description` becomes `summary`, `date`
+    becomes `updated`, tags are kept, and every other key (`order`, `sidebar_position`...) is kept
+    as written. Links between pages (Liquid `{{ site.baseurl }}/...`, `{% link %}`, `{% post_url %}`,
+    site addresses like /article/slug/ or /docs/x, relative .md links) become file links; images
+    are copied to docs/assets/imported/. Liquid includes and MDX imports and components are removed.
+    The report names everything it could not convert, with file and line.
+
+    Writes nothing when the source cannot be read or a file is in the way (unless --force).
+
+    Example: kbgen import ../old-help-center --dry-run
+    """
+    from kbgen.importer import KIND_NAMES, import_help_center
+    from kbgen.project import CONFIG_NAME, Project
+
+    from .output import say
+
+    if into is not None:
+        if not (into / CONFIG_NAME).is_file():
+            raise KbgenError(f"--into: {into} has no {CONFIG_NAME}; create the knowledge base first with `kbgen init {into}`")
+        project = Project.load(into)
+    else:
+        project = Project.find()
+    result = import_help_center(source, project, force=force, dry_run=dry_run)
+    if json_output:
+        print_json(result.to_dict())
+        return
+    kind = KIND_NAMES[result.kind]
+    verb = "would import" if dry_run else "imported"
+    pages = len(result.articles)
+    say(f"{verb} {pages} page{'s' * (pages != 1)} from a {kind} help center into {project.kb_rel}/")
+    if result.categories:
+        width = max(len("category"), *(len(name) for name in result.categories))
+        say(f"  {'category'.ljust(width)}  pages")
+        for name, count in sorted(result.categories.items()):
+            new = "  (new)" if name in result.new_categories else ""
+            say(f"  {name.ljust(width)}  {count:>5}{new}")
+    say(f"links rewritten: {result.links_rewritten}; images and files copied: {len(result.assets)}")
+    if dry_run:
+        for path in result.files:
+            say(f"would write {path}")
+    else:
+        files = len(result.files)
+        say(f"wrote {files} file{'s' * (files != 1)}" if files else "nothing to write: kb/ already holds all of it")
+    if result.problems:
+        say(f"could not convert ({len(result.problems)}):")
+        for problem in result.problems:
+            say(f"  {problem}")
+    if not dry_run:
+        say("\nNext: kbgen check && kbgen build", err=True)
