@@ -73,6 +73,12 @@ OPTIONS: dict[str, Option] = {
     "engine": Option("choice", "semantic", ("semantic", "lexical")),
     # site search: weight of the customers' phrasings (title is 1000, body text 1)
     "search_questions_boost": Option("number", 500),
+    # the team service (`kbgen api`): the origin the site's browsers call it from (default: the
+    # scheme and host of site_url), the signals one client may send a minute, and the most
+    # questions or notes one batch request may carry
+    "api_site_origin": Option("text", ""),
+    "api_signals_per_minute": Option("whole number", 30),
+    "api_max_batch": Option("whole number", 500),
 }
 
 
