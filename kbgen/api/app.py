@@ -230,8 +230,10 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
         nothing else. CORS admits the site's origin only; rate and size limited."""
         from kbgen.signals import SignalLog, make_signal
 
-        warm.refresh()
-        line = make_signal(signal.root.model_dump(exclude_unset=True), warm.public_slugs, public_domains)
+        record = signal.root.model_dump(exclude_unset=True)
+        if record["type"] == "feedback" and record["slug"] not in warm.public_slugs:
+            warm.refresh()  # perhaps an article published since (looked at every few seconds at most)
+        line = make_signal(record, warm.public_slugs, public_domains)
         SignalLog(project.gaps_dir).append([line])
         return JSONResponse({"stored": True}, status_code=201)
 

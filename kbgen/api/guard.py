@@ -21,7 +21,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SIGNALS = "/v1/signals"
 KB = 1024
-LIMITS = {SIGNALS: 8 * KB, "/v1/ask": 64 * KB, "/v1/notes": 64 * KB,
+# a note may hold 22,000 characters (question, answer, ticket...), up to 3 bytes each in UTF-8
+LIMITS = {SIGNALS: 8 * KB, "/v1/ask": 64 * KB, "/v1/notes": 256 * KB,
           "/v1/ask/batch": 4 * KB * KB, "/v1/notes/batch": 8 * KB * KB}
 DEFAULT_LIMIT = 64 * KB
 MAX_CLIENTS = 100_000  # buckets kept at most; full ones are dropped first

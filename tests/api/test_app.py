@@ -176,8 +176,10 @@ def test_notes_batch_stores_the_good_ones_as_log_stream(service: Service) -> Non
 def test_batches_and_bodies_are_bounded(service: Service) -> None:
     status, _, problem = service.call("POST", "/v1/ask/batch", {"questions": [{"question": "q"}] * 501})
     assert status == 413 and problem["field"] == "questions"
-    status, _, problem = service.call("POST", "/v1/notes", raw=b'{"question": "' + b"a" * 70_000 + b'"}')
-    assert status == 413 and "64 KB" in problem["error"]
+    status, _, problem = service.call("POST", "/v1/notes", raw=b'{"question": "' + b"a" * 300_000 + b'"}')
+    assert status == 413 and "256 KB" in problem["error"]
+    status, _, problem = service.call("POST", "/v1/notes", {"question": "\u4e2d" * 2_000, "answer": "\u4e2d" * 20_000})
+    assert status == 201, problem  # the longest note in the widest characters fits
 
 
 @pytest.mark.parametrize("token", [None, "nonsense", "kbg_000000000000_" + "A" * 43])
@@ -281,3 +283,8 @@ def test_errors_are_json_never_a_traceback(service: Service) -> None:
     assert status == 404 and problem == {"error": "Not Found"}
     status, _, problem = service.call("POST", "/v1/ask", raw=b"question=refund", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 415 and "JSON" in problem["error"]
+    for path, body in [("/v1/ask", '{"question": "refund \\ud83d"}'), ("/v1/notes", '{"question": "a \\ud83d"}'),
+                       ("/v1/signals", '{"type": "search", "query": "\\ud83d", "results": 0}'),
+                       ("/v1/signals", '{"type": "feedback", "slug": "\\ud83d", "helpful": true}')]:
+        status, _, problem = service.call("POST", path, raw=body.encode(), headers={"X-Forwarded-For": "10.0.5.1"})
+        assert status in (200, 422) and problem, (path, status, problem)  # a broken escape: answered or refused, never a 500
