@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .jsonio import bounded_lines, loads
-from .notes import NoteError, NoteLog, _append_lines, _check_time, _text, utc_now
+from .jsonio import loads
+from .notes import NoteError, NoteLog, ReadProblem, _append_lines, _check_time, _text, shard_lines, utc_now
 
 KINDS = ("search", "feedback")
 LIMITS = {"query": 200, "reason": 500, "slug": 200}
@@ -26,13 +25,6 @@ FOLDER = "signals"
 
 class SignalError(NoteError):
     """A signal that cannot be stored, with the field at fault."""
-
-
-@dataclass
-class ReadProblem:
-    path: str
-    line: int
-    message: str
 
 
 def _bounded(record: dict[str, Any], key: str, required: bool = False) -> str:
@@ -122,24 +114,16 @@ class SignalLog:
         """Every stored signal, oldest first; lines that are not signals kbgen wrote go to PROBLEMS."""
         found: list[dict[str, Any]] = []
         shards = sorted(self.dir.glob("*.jsonl")) if self.dir.is_dir() else []
-        for shard in shards:
-            if not shard.is_file():
+        for shard, number, raw in shard_lines(shards, problems):
+            try:
+                record = loads(raw)
+                if not isinstance(record, dict) or record.get("type") not in KINDS:
+                    raise ValueError("not a search or feedback signal")
+                _check_time(record.get("time"))
+                found.append(record)
+            except (ValueError, TypeError) as exc:
                 if problems is not None:
-                    problems.append(ReadProblem(str(shard), 0, "skipped: it is not a regular file"))
-                continue
-            with shard.open("rb") as handle:
-                for number, raw in bounded_lines(handle):
-                    if raw is None or not raw.strip():
-                        continue
-                    try:
-                        record = loads(raw)
-                        if not isinstance(record, dict) or record.get("type") not in KINDS:
-                            raise ValueError("not a search or feedback signal")
-                        _check_time(record.get("time"))
-                        found.append(record)
-                    except (ValueError, TypeError) as exc:
-                        if problems is not None:
-                            problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid signal: {exc}"))
+                    problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid signal: {exc}"))
         return sorted(found, key=lambda r: str(r["time"]))
 
 
