@@ -288,3 +288,44 @@ def test_errors_are_json_never_a_traceback(service: Service) -> None:
                        ("/v1/signals", '{"type": "feedback", "slug": "\\ud83d", "helpful": true}')]:
         status, _, problem = service.call("POST", path, raw=body.encode(), headers={"X-Forwarded-For": "10.0.5.1"})
         assert status in (200, 422) and problem, (path, status, problem)  # a broken escape: answered or refused, never a 500
+
+
+def test_the_service_and_command_lines_write_under_one_lock(service: Service) -> None:
+    """Three `kbgen log -` processes and the service's batches at once: every note stored once, whole lines."""
+    import threading
+
+    def lines() -> list[str]:
+        return [line for shard in (service.root / "gaps").glob("*.jsonl") for line in shard.read_text().splitlines()]
+
+    before = len(lines())
+    stdin = [("\n".join(json.dumps({"question": f"shared clone question {p}-{n}", "id": f"CLI-{p}-{n}"})
+                        for n in range(20)) + "\n") for p in range(3)]
+    processes = [subprocess.Popen([sys.executable, "-m", "kbgen", "log", "-"], cwd=service.root, stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in stdin]
+    posted: list[int] = []
+    threads = [threading.Thread(target=lambda b=b: posted.append(service.call("POST", "/v1/notes/batch", {"notes": [
+        {"question": f"shared clone question api {b}-{n}", "id": f"API-{b}-{n}"} for n in range(20)]})[0])) for b in range(3)]
+    for thread in threads:
+        thread.start()
+    for process, text in zip(processes, stdin):
+        process.communicate(text, timeout=300)
+        assert process.returncode == 0
+    for thread in threads:
+        thread.join()
+    assert posted == [200, 200, 200]
+    stored = lines()
+    assert len(stored) == before + 120
+    ids = [json.loads(line)["id"] for line in stored]  # every line whole
+    assert len(set(ids)) == len(ids)
+
+
+def test_a_newly_published_article_is_answered_and_voted_on(service: Service) -> None:
+    from kbgen.api.app import FRESH_SECONDS
+
+    (service.root / "kb" / "billing" / "invoices.md").write_text(
+        "---\ntitle: Can I pay by invoice?\nsummary: Yes, Team plans can pay by bank transfer against an invoice.\n"
+        "questions:\n  - can I pay by bank transfer\n  - do you send invoices\n---\nOpen Settings > Billing.\n", encoding="utf-8")
+    time.sleep(FRESH_SECONDS + 0.5)
+    _, _, body = service.call("POST", "/v1/ask", {"question": "can I pay by bank transfer against an invoice"})
+    assert body["answered"] is True and body["results"][0]["slug"] == "invoices"
+    assert service.signal({"type": "feedback", "slug": "invoices", "helpful": True}, "10.0.6.1")[0] == 201
