@@ -9,7 +9,7 @@ the functions, so the command line's start-up stays fast.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -231,7 +231,7 @@ def default_agent() -> str:
     return os.environ.get("KBGEN_AGENT") or os.environ.get("USER") or ""
 
 
-__all__: Iterable[str] = [
+__all__ = [
     "Logged", "Logger", "Matcher", "Replier", "UnknownChannel", "answer_json", "ask_json", "ask_many_json",
     "decodable", "default_agent", "kb_categories", "replier", "reply_fields", "with_defaults",
 ]
