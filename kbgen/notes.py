@@ -342,36 +342,24 @@ class NoteLog:
         """Every note, oldest first, with its events folded in; bad lines go to PROBLEMS."""
         notes: dict[str, Note] = {}
         events: list[dict[str, Any]] = []
-        for shard in self._named_shards():
-            if not shard.is_file():
+        for shard, number, raw in shard_lines(self._named_shards(), problems):
+            try:
+                record = loads(raw)
+                kind = record["type"]
+                if kind == "note":
+                    note = _note_from_record(record)
+                    notes.setdefault(note.id, note)
+                elif kind == "event":
+                    if not isinstance(record.get("note"), str) or record.get("event") not in EVENTS:
+                        raise ValueError("an event needs 'note' and a known 'event'")
+                    _check_time(record.get("time"))
+                    events.append(record)
+                else:
+                    raise ValueError(f"unknown type {kind!r}")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                reason = str(exc) if isinstance(exc, ValueError) else "it is not a note or an event kbgen wrote"
                 if problems is not None:
-                    problems.append(ReadProblem(str(shard), 0, "skipped: it is not a regular file (a folder, pipe or device)"))
-                continue
-            with shard.open("rb") as handle:
-                for number, raw in bounded_lines(handle):
-                    if raw is None:
-                        if problems is not None:
-                            problems.append(ReadProblem(str(shard), number, "skipped a line over 1,000,000 bytes"))
-                        continue
-                    if not raw.strip():
-                        continue
-                    try:
-                        record = loads(raw)
-                        kind = record["type"]
-                        if kind == "note":
-                            note = _note_from_record(record)
-                            notes.setdefault(note.id, note)
-                        elif kind == "event":
-                            if not isinstance(record.get("note"), str) or record.get("event") not in EVENTS:
-                                raise ValueError("an event needs 'note' and a known 'event'")
-                            _check_time(record.get("time"))
-                            events.append(record)
-                        else:
-                            raise ValueError(f"unknown type {kind!r}")
-                    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                        reason = str(exc) if isinstance(exc, ValueError) else "it is not a note or an event kbgen wrote"
-                        if problems is not None:
-                            problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid note: {reason}"))
+                    problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid note: {reason}"))
         events.sort(key=lambda e: str(e.get("time", "")))
         for event in events:
             note = notes.get(event["note"])
@@ -380,6 +368,23 @@ class NoteLog:
             note.events.append({k: v for k, v in event.items() if k not in ("type", "note")})
             note.state = "open" if event["event"] == "reopened" else event["event"]
         return sorted(notes.values(), key=lambda n: (n.time, n.id))
+
+
+def shard_lines(shards: Iterable[Path], problems: list[ReadProblem] | None = None) -> Iterator[tuple[Path, int, bytes]]:
+    """(shard, line number, line) for each non-blank line of SHARDS, in order; a shard that is not
+    a regular file and a line over 1,000,000 bytes are skipped and told to PROBLEMS."""
+    for shard in shards:
+        if not shard.is_file():
+            if problems is not None:
+                problems.append(ReadProblem(str(shard), 0, "skipped: it is not a regular file (a folder, pipe or device)"))
+            continue
+        with shard.open("rb") as handle:
+            for number, raw in bounded_lines(handle):
+                if raw is None:
+                    if problems is not None:
+                        problems.append(ReadProblem(str(shard), number, "skipped a line over 1,000,000 bytes"))
+                elif raw.strip():
+                    yield shard, number, raw
 
 
 _OPTIONAL_TEXT = ("answer", "agent", "channel", "ticket", "category")

@@ -76,6 +76,12 @@ OPTIONS: dict[str, Option] = {
     # site search: the team's own synonym groups ("membership, subscription" a line), added to
     # kbgen's built-in ones (kbgen/synonyms.py)
     "search_synonyms": Option("list of text", []),
+    # the team service (`kbgen api`): the origin the site's browsers call it from (default: the
+    # scheme and host of site_url), the signals one client may send a minute, and the most
+    # questions or notes one batch request may carry
+    "api_site_origin": Option("text", ""),
+    "api_signals_per_minute": Option("whole number", 30),
+    "api_max_batch": Option("whole number", 500),
 }
 
 

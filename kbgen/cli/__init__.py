@@ -56,7 +56,7 @@ def _root(
 
 
 # Registering the commands imports only their small CLI modules, never the heavy libraries.
-from . import agent_commands, gap_commands, kb_commands, site_commands  # noqa: E402,F401
+from . import agent_commands, api_commands, gap_commands, kb_commands, site_commands  # noqa: E402,F401
 
 
 def main() -> None:

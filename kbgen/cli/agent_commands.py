@@ -82,10 +82,12 @@ def ask_command(
         _ask_stream(engine, limit, writer)
         return
     answer = engine.ask(question, limit=limit)
-    outcome = writer.reply(answer) if writer else None
     if json_output:
-        print_json({**answer.to_dict(), **_reply_fields(outcome)} if writer else answer.to_dict())
+        from kbgen.agents import answer_json
+
+        print_json(answer_json(answer, writer))
         return
+    outcome = writer.reply(answer) if writer else None
     if answer.answered:
         best, *others = answer.hits
         typer.echo("Answered by:")
@@ -109,42 +111,16 @@ def ask_command(
     typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
 
-class _Replier:
-    """The reply template for one run of `ask --reply`, read and compiled once."""
-
-    def __init__(self, project: Any, template: Any, customer_name: str, agent_name: str):
-        self.project, self.template = project, template
-        self.customer_name, self.agent_name = customer_name, agent_name
-
-    def reply(self, answer: Any, customer_name: str | None = None) -> Any:
-        from kbgen.reply import compose
-
-        name = self.customer_name if customer_name is None else customer_name
-        return compose(answer, self.project, self.template, name, self.agent_name)
-
-
-def _replier(channel: str, customer_name: str, agent_name: str | None) -> _Replier:
-    """The channel's template, checked before any matching is done: a typo in --channel or a
-    broken template is one clear error, not a reply that fails after the search."""
+def _replier(channel: str, customer_name: str, agent_name: str | None) -> Any:
+    """The channel's template (kbgen.agents.replier), a typo in --channel a usage error."""
+    from kbgen.agents import UnknownChannel, replier
     from kbgen.project import Project
-    from kbgen.reply import compile_template, templates
 
-    project = Project.find()
-    found = templates(project)
-    if channel not in found:
-        raise typer.BadParameter(f"no reply template '{channel}' (known: {', '.join(found)})", param_hint="--channel")
-    compile_template(found[channel])
     agent = os.environ.get("KBGEN_AGENT", "") if agent_name is None else agent_name
-    return _Replier(project, found[channel], _decodable(customer_name), _decodable(agent))
-
-
-def _reply_fields(outcome: Any) -> dict[str, Any]:
-    """The "reply" of `ask --json --reply` (null when there is none) and, then, "no_reply": why."""
-    from kbgen.reply import Reply
-
-    if isinstance(outcome, Reply):
-        return {"reply": outcome.to_dict()}
-    return {"reply": None, "no_reply": outcome.reason}
+    try:
+        return replier(Project.find(), channel, customer_name, agent)
+    except UnknownChannel as exc:
+        raise typer.BadParameter(exc.message, param_hint="--channel") from None
 
 
 def _print_reply(outcome: Any, question: str) -> None:
@@ -167,7 +143,9 @@ def _shell_quote(text: str) -> str:
     return shlex.quote(terminal(text))
 
 
-def _ask_stream(engine: Any, limit: int, writer: _Replier | None = None) -> None:
+def _ask_stream(engine: Any, limit: int, writer: Any = None) -> None:
+    from kbgen.agents import ask_many_json
+
     from .lines import batches
 
     failed = False
@@ -186,10 +164,10 @@ def _ask_stream(engine: Any, limit: int, writer: _Replier | None = None) -> None
                 failed = True
                 continue
             questions.append((number, *parsed))
-        answers = engine.ask_many([text for _, _, text, _ in questions], limit=limit, snippets=True) if questions else []
-        for (number, question_id, _, customer), answer in zip(questions, answers):
-            extra = _reply_fields(writer.reply(answer, customer)) if writer else {}
-            print_json_line({"id": question_id, "line": number, **answer.to_dict(), **extra})
+        rows = ask_many_json(engine, [(question_id, text, customer) for _, question_id, text, customer in questions],
+                             limit, writer)
+        for (number, *_), row in zip(questions, rows):
+            print_json_line({"id": row.pop("id"), "line": number, **row})
     if failed:
         raise typer.Exit(1)
 
@@ -223,11 +201,9 @@ def _question_line(number: int, raw: str) -> Any:
 
 
 def _decodable(text: str) -> str:
-    """TEXT with lone surrogates (bytes that were not UTF-8, or a broken JSON escape such as
-    \\ud83d) shown as U+FFFD, so what is printed back is valid UTF-8."""
-    if not any("\ud800" <= c <= "\udfff" for c in text):
-        return text
-    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    from kbgen.agents import decodable
+
+    return decodable(text)
 
 
 @app.command("log")
@@ -256,50 +232,37 @@ def log_command(
     QUICK_EXIT["on"] = True
     if question != "-":
         _one_question()
-    from kbgen.notes import NoteError, NoteLog, make_note
+    from kbgen.agents import Logger, default_agent
+    from kbgen.notes import NoteError
     from kbgen.project import Project
 
     if question == "-" and note_id:
         raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
     project = Project.find()
-    default_agent = os.environ.get("KBGEN_AGENT") or os.environ.get("USER") or ""
-    log = NoteLog(project.gaps_dir)
-    categories = _categories(project)
-    public_domains = list(project.options.get("public_email_domains") or [])
-
-    def build(record: dict[str, Any]) -> Any:
-        """A validated, redacted note from one record; NoteError names the field at fault."""
-        if not record.get("agent"):
-            record["agent"] = default_agent
-        note = make_note(record, public_domains=public_domains)
-        if note.category and categories and note.category not in categories:
-            raise NoteError(f"category '{note.category}' is not a folder of kb/ (known: {', '.join(sorted(categories))})", key="category")
-        return note
+    logger = Logger(project, _engine, warn, default_agent=default_agent())
 
     if question == "-":
         # the other options are defaults for every line that does not give its own
         given = {"answer": answer, "agent": agent, "channel": channel if channel != "other" else "",
                  "ticket": ticket, "tags": tag or [], "category": category}
-        _log_stream(log, _Matcher(project), build, {key: value for key, value in given.items() if value})
+        _log_stream(logger, {key: value for key, value in given.items() if value})
         return
-    record = {"question": question, "answer": answer, "agent": agent or default_agent, "channel": channel,
+    record = {"question": question, "answer": answer, "agent": agent or default_agent(), "channel": channel,
               "ticket": ticket, "tags": tag or [], "category": category, "id": note_id}
     try:
-        note = build(record)
+        note = logger.build(record)
     except NoteError as exc:
         where = ("QUESTION" if exc.key == "question" else f"--{exc.key}") if exc.key else ""
         fail(f"{where}: {exc.message}" if where else exc.message)
-    (result,) = _Matcher(project).match([note])
-    (stored,) = log.append([note])
+    (logged,) = logger.store([note])
     if json_output:
-        kept = stored.note if stored.stored else (log.find(note.id) or stored.note)  # what the log holds
-        print_json({**kept.to_dict(), "stored": stored.stored})
+        print_json(logger.note_json(logged))
         return
-    if stored.stored:
+    if logged.stored:
         typer.echo(f"Logged note {note.id}" + (f" (redacted: {', '.join(note.redacted)})" if note.redacted else ""))
     else:
         typer.echo(f"Note {note.id} was already logged; nothing new was stored.")
-    best = result.best if result.answered else None
+    best = logged.best
     if best is not None and best.audience == "internal":
         typer.echo("An internal article covers this (for agents only: do not send it to customers):\n"
                    f"  {_terminal(best.title)}\n  {_terminal(best.path)}")
@@ -313,38 +276,8 @@ def _terminal(text: str) -> str:
     return terminal(text)
 
 
-class _Matcher:
-    """What the engine says of notes as they are logged; never in the way of storing them.
-
-    A read-only, full or broken cache, or an engine that cannot start, must not refuse a note:
-    the note is stored unmatched, with a warning."""
-
-    def __init__(self, project: Any):
-        self.project = project
-        self.engine: Any = None
-        self.failed = False
-
-    def match(self, notes: list[Any]) -> list[Any]:
-        from kbgen.engine import Answer
-
-        answers = [Answer(note.question, False, []) for note in notes]
-        if not self.failed and notes:
-            try:
-                if self.engine is None:
-                    self.engine = _engine(self.project)
-                answers = self.engine.ask_many([note.question for note in notes], limit=3, snippets=False)
-                self.engine.remember([note.question for note in notes])
-            except Exception as exc:  # the note log is what must never be refused
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-                warn(f"could not match against the knowledge base ({reason}); notes are stored unmatched")
-                self.failed = True
-        for note, result in zip(notes, answers):
-            note.answered = result.answered
-            note.matched = [{"slug": h.slug, "score": round(h.score, 4)} for h in result.hits]
-        return answers
-
-
-def _log_stream(log: Any, matcher: _Matcher, build: Any, defaults: dict[str, Any]) -> None:
+def _log_stream(logger: Any, defaults: dict[str, Any]) -> None:
+    from kbgen.agents import with_defaults
     from kbgen.notes import NoteError
 
     from .lines import batches
@@ -363,10 +296,7 @@ def _log_stream(log: Any, matcher: _Matcher, build: Any, defaults: dict[str, Any
                 record = loads(raw)
                 if not isinstance(record, dict):
                     raise NoteError("a line must be a JSON object with at least \"question\"")
-                for key, value in defaults.items():
-                    if record.get(key) in (None, "", []):
-                        record[key] = value
-                notes.append((number, build(record)))
+                notes.append((number, logger.build(with_defaults(record, defaults))))
             except NoteError as exc:
                 field = f" ({exc.key})" if exc.key else ""
                 typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
@@ -374,24 +304,7 @@ def _log_stream(log: Any, matcher: _Matcher, build: Any, defaults: dict[str, Any
             except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
                 typer.echo(f"line {number}: error: {exc}", err=True)
                 failed = True
-        if not notes:
-            continue
-        results = matcher.match([note for _, note in notes])
-        stored = log.append([note for _, note in notes])
-        for (number, note), result, outcome in zip(notes, results, stored):
-            best = result.best if result.answered else None
-            print_json_line({
-                "line": number, "id": note.id, "stored": outcome.stored, "answered": result.answered,
-                "article": {"slug": best.slug, "title": best.title, "url": best.url, "path": best.path,
-                            "audience": best.audience} if best else None,
-                "redacted": note.redacted,
-            })
+        for (number, _), logged in zip(notes, logger.store([note for _, note in notes])):
+            print_json_line({"line": number, **logged.summary()})
     if failed:
         raise typer.Exit(1)
-
-
-def _categories(project: Any) -> set[str]:
-    try:
-        return {entry.name for entry in os.scandir(project.kb_dir) if entry.is_dir() and not entry.name.startswith(".")}
-    except OSError:
-        return set()
