@@ -9,6 +9,9 @@
 - on_page_context / on_env: give templates the article, related articles and contact settings.
 - on_post_build: put each article's customer phrasings into the site search index.
 - on_serve: watch kb/.
+
+`kbgen serve` (live.py) renders again only the pages an edit changes; it hands the plugin the
+updated site (`adopt`) and the search entries of the pages it rendered (`update_search`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from kbgen.settings import OPTIONS
 from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
-from kbgen.site import TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
+from kbgen.site import SIBLINGS, TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 
 from .config import KbgenConfig
 
@@ -47,7 +50,6 @@ ASSET_DIR = "assets/kbgen"
 SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
 SEARCH_PIPELINE = ("stemmer", "stopWordFilter", "trimmer")
 THEME_WORKER = re.compile(r'("search":\s*")([^"]*/)?(search\.[0-9a-f]+\.min\.js)(")')
-SIBLINGS = 8  # the category's other articles listed beside an article
 HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->", "<!-- kbgen:search -->")
 
 
@@ -91,6 +93,19 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str
     return kept
 
 
+def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Search entries grouped by the page they belong to (their address before any '#')."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        found.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
+    return found
+
+
+def _json_list(entries: list[dict[str, Any]]) -> str:
+    """ENTRIES as the inside of a JSON list (no brackets), as the index is written."""
+    return ",".join(json.dumps(e, separators=(",", ":"), ensure_ascii=False) for e in entries)
+
+
 class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
     supports_multiple_instances = False
 
@@ -99,6 +114,13 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         self.site: SiteModel | None = None
         self.project: Project | None = None
         self._by_src: dict[str, Article] = {}
+        self.serving = False
+        # while serving: each page's search entries as written, so a save rewrites only its own
+        self._search_json: dict[str, str] = {}
+        self._search_config: dict[str, Any] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     # --- configuration ----------------------------------------------------------------------
 
@@ -128,10 +150,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if result.errors and self.config.strict:
             listing = "\n  ".join(str(d) for d in result.errors)
             raise PluginError(f"the knowledge base has {len(result.errors)} error(s):\n  {listing}")
-        self.site = SiteModel.build(result.kb, self.config.related_count)
-        self._by_src = {a.src_uri: a for a in self.site.articles}
-        # a category folder named like the tags page keeps its address; the tags page then goes
-        self._tags_page = bool(self.site.tags()) and self.site.category(TAGS_PAGE) is None
+        self.adopt(SiteModel.build(result.kb, self.config.related_count))
         # the footer shows the team's own links (footer_links), not the theme's credit
         config.extra.setdefault("generator", False)
 
@@ -147,11 +166,25 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 target.append(f"{ASSET_DIR}/{name}")
         if config.nav is None and self.config.nav:
             config.nav = self._navigation(config)
+            # articles are reached from their category page by design: not a finding to list
+            # (mkdocs would name every article at each build of `serve`)
+            config.validation.nav.omitted_files = logging.DEBUG
         search = _search_plugin(config)
         if search is not None and "pipeline" in search.config:
             # kbgen's search worker stems what customers type: the index must hold stems too
             search.config.pipeline = list(SEARCH_PIPELINE)
         return config
+
+    def adopt(self, site: SiteModel) -> bool:
+        """Take SITE as the site's content; False when the tags page would come or go with it
+        (every page's links change: the caller builds the whole site)."""
+        # a category folder named like the tags page keeps its address; the tags page then goes
+        tags_page = bool(site.tags()) and site.category(TAGS_PAGE) is None
+        same = self.site is None or tags_page == self._tags_page
+        self.site = site
+        self._by_src = {a.src_uri: a for a in site.articles}
+        self._tags_page = tags_page
+        return same
 
     def _navigation(self, config: Any) -> list[Any]:
         """Home, then one entry per category; articles are reached from their category page."""
@@ -176,11 +209,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         for article in self.site.articles:
             generated.append(File.generated(config, article.src_uri, abs_src_path=str(article.path)))
         for view in self.site.categories:
-            content = self.site.category_markdown(view, CATEGORY_TEMPLATE)
-            generated.append(File.generated(config, f"{view.name}/index.md", content=content))
+            generated.append(File.generated(config, f"{view.name}/index.md", content=self.listing_markdown(view.name)))
         if self._tags_page:
-            content = self.site.tags_markdown(CATEGORY_TEMPLATE)
-            generated.append(File.generated(config, f"{TAGS_PAGE}/index.md", content=content))
+            generated.append(File.generated(config, f"{TAGS_PAGE}/index.md", content=self.listing_markdown(TAGS_PAGE)))
         assets = resources.files("kbgen.mkdocs_plugin") / "assets"
         for name in ASSETS:
             text = (assets / name).read_text(encoding="utf-8")
@@ -201,6 +232,14 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 files.remove(existing)
             files.append(file)
         return files
+
+    def listing_markdown(self, name: str) -> str:
+        """The generated page of category NAME, or of the tags page."""
+        assert self.site is not None
+        view = self.site.category(name)
+        if view is not None:
+            return self.site.category_markdown(view, CATEGORY_TEMPLATE)
+        return self.site.tags_markdown(CATEGORY_TEMPLATE)
 
     def _script_config(self) -> dict[str, str]:
         """What kbgen.js needs to offer the contact path when search finds nothing."""
@@ -289,11 +328,32 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        index["docs"] = search_entries(index.get("docs", []), self.site)
+        raw = index.get("docs", [])
+        index["docs"] = search_entries(raw, self.site)
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
         fields["tags"] = {"boost": 1}  # the category, for display: the theme weighs tags 1,000,000
+        if self.serving:  # kept by page, so that a save writes the index again from its pieces
+            self._search_config = index["config"]
+            self._search_json = {page: _json_list(entries) for page, entries in _by_page(index["docs"]).items()}
         path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+    def update_search(self, config: Any, pages: list[str], entries: list[dict[str, Any]], removed: list[str]) -> None:
+        """The search index after PAGES (addresses) were rendered again, with the theme's ENTRIES
+        for them, and the pages REMOVED were deleted; written whole, from each page's piece."""
+        assert self.site is not None
+        fresh = _by_page(entries)
+        for page in removed:
+            self._search_json.pop(page, None)
+        kept = _by_page(search_entries(entries, self.site))
+        for page in dict.fromkeys([*pages, *fresh]):
+            self._search_json[page] = _json_list(kept.get(page, []))
+        head = json.dumps({"config": self._search_config}, separators=(",", ":"), ensure_ascii=False)[:-1]
+        text = head + ',"docs":[' + ",".join(part for part in self._search_json.values() if part) + "]}"
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         if self.project is not None:
