@@ -32,6 +32,9 @@ SIBLINGS = 8  # the category's other articles listed beside an article
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 TAGS_PAGE = "tags"
+# where a listing page's list goes when a builder adds it after the Markdown is converted: lists
+# of thousands of links are HTML already, and cost seconds to pass through a Markdown converter
+LISTING_MARKER = "<!-- kbgen:listing -->"
 
 
 def human_date(day: date) -> str:
@@ -236,22 +239,28 @@ class SiteModel:
             meta.append("description: " + _yaml_text(html_attr(article.summary)))
         return "---\n" + "\n".join(meta) + "\n---\n\n# " + _md_heading(article.title) + "\n\n" + article.body.strip() + "\n"
 
-    def category_markdown(self, view: CategoryView, template: str) -> str:
-        """A category page: title, description and every article with its summary."""
+    def category_markdown(self, view: CategoryView, template: str, listing: bool = True) -> str:
+        """A category page: title, description and every article with its summary (without
+        LISTING, a `LISTING_MARKER` stands where the list goes: see `category_listing`)."""
         lines = ["---", f"template: {template}", "title: " + _yaml_text(html_text(_one_line(view.title)))]
         if view.category.description:
             lines.append("description: " + _yaml_text(html_attr(view.category.description)))
         lines += ["---", "", "# " + _md_heading(view.title), ""]
         if view.category.description:
             lines += [markdown_inline(view.category.description), ""]
-        lines.append('<ul class="kbgen-article-list">')
+        lines += [self.category_listing(view) if listing else LISTING_MARKER, ""]
+        return "\n".join(lines)
+
+    def category_listing(self, view: CategoryView) -> str:
+        """A category's articles with their summaries, as HTML."""
+        lines = ['<ul class="kbgen-article-list">']
         for article in view.articles:
             lines.append(
                 f'<li><a href="{article.slug}/">{html_text(article.title)}</a>'
                 + (f"<p>{html_text(article.summary)}</p>" if article.summary else "")
                 + "</li>"
             )
-        lines += ["</ul>", ""]
+        lines.append("</ul>")
         return "\n".join(lines)
 
     def tags(self) -> dict[str, list[Article]]:
@@ -265,9 +274,15 @@ class SiteModel:
                 found.setdefault(key, []).append(article)
         return {names[key]: found[key] for key in sorted(found)}
 
-    def tags_markdown(self, template: str) -> str:
-        """The tags page: every tag as a heading (its anchor from `tag_anchor`) over its articles."""
+    def tags_markdown(self, template: str, listing: bool = True) -> str:
+        """The tags page: every tag as a heading (its anchor from `tag_anchor`) over its articles
+        (without LISTING, a `LISTING_MARKER` stands where they go: see `tags_listing`)."""
         lines = ["---", f"template: {template}", 'title: "Topics by tag"', "---", "", "# Topics by tag", ""]
+        return "\n".join(lines) + "\n" + (self.tags_listing() if listing else LISTING_MARKER + "\n")
+
+    def tags_listing(self) -> str:
+        """Every tag as a heading over its articles, as HTML."""
+        lines = []
         for tag, articles in self.tags().items():
             lines.append(f'<h2 id="{tag_anchor(tag)}">{html_text(tag)}</h2>')
             lines.append('<ul class="kbgen-article-list">')

@@ -213,6 +213,8 @@ class LivePreview:
             capture = _Capture()
             config.plugins["kbgen-live"] = capture
             config.plugins.on_startup(command="serve", dirty=False)
+            if isinstance(config.plugins.get("kbgen"), KbgenPlugin):
+                config.plugins["kbgen"].live = True
             build(config, serve_url=self.serve_url)
         except (Exception, SystemExit) as exc:
             shutil.rmtree(folder, ignore_errors=True)

@@ -36,7 +36,7 @@ from kbgen.settings import OPTIONS
 from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
-from kbgen.site import SIBLINGS, TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
+from kbgen.site import LISTING_MARKER, SIBLINGS, TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 
 from .config import KbgenConfig
 
@@ -114,13 +114,11 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         self.site: SiteModel | None = None
         self.project: Project | None = None
         self._by_src: dict[str, Article] = {}
-        self.serving = False
-        # while serving: each page's search entries as written, so a save rewrites only its own
+        # set by `kbgen serve`: keep each page's search entries as written, so that a save
+        # writes the index again from its pieces
+        self.live = False
         self._search_json: dict[str, str] = {}
         self._search_config: dict[str, Any] = {}
-
-    def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.serving = command == "serve"
 
     # --- configuration ----------------------------------------------------------------------
 
@@ -234,12 +232,23 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         return files
 
     def listing_markdown(self, name: str) -> str:
-        """The generated page of category NAME, or of the tags page."""
+        """The generated page of category NAME, or of the tags page; its list of articles is
+        added to the HTML (`on_post_page`): thousands of links cost seconds as Markdown."""
         assert self.site is not None
         view = self.site.category(name)
         if view is not None:
-            return self.site.category_markdown(view, CATEGORY_TEMPLATE)
-        return self.site.tags_markdown(CATEGORY_TEMPLATE)
+            return self.site.category_markdown(view, CATEGORY_TEMPLATE, listing=False)
+        return self.site.tags_markdown(CATEGORY_TEMPLATE, listing=False)
+
+    def _listing_html(self, src_uri: str) -> str | None:
+        """The list of articles of the listing page at SRC_URI, or None for other pages."""
+        if self.site is None or not src_uri.endswith("/index.md") or src_uri.count("/") != 1:
+            return None
+        name = src_uri.split("/", 1)[0]
+        view = self.site.category(name)
+        if view is not None:
+            return self.site.category_listing(view)
+        return self.site.tags_listing() if name == TAGS_PAGE and self._tags_page else None
 
     def _script_config(self) -> dict[str, str]:
         """What kbgen.js needs to offer the contact path when search finds nothing."""
@@ -267,8 +276,15 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         return markdown.replace(HOME_MARKERS[1], self.site.articles_html(featured, base))
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        """Send the theme's search queries through kbgen's worker (see assets/search-worker.js)."""
-        if self.site is None or _search_plugin(config) is None:
+        """Add a listing page's list; send the theme's search queries through kbgen's worker
+        (see assets/search-worker.js)."""
+        if self.site is None:
+            return output
+        if page.file.generated_by and LISTING_MARKER in output:
+            listing = self._listing_html(page.file.src_uri)
+            if listing is not None:
+                output = output.replace(LISTING_MARKER, listing, 1)
+        if _search_plugin(config) is None:
             return output
         return THEME_WORKER.sub(lambda m: f"{m[1]}{m[2] or ''}kbgen-search.js?theme={m[3]}{m[4]}", output, count=1)
 
@@ -333,7 +349,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
         fields["tags"] = {"boost": 1}  # the category, for display: the theme weighs tags 1,000,000
-        if self.serving:  # kept by page, so that a save writes the index again from its pieces
+        if self.live:
             self._search_config = index["config"]
             self._search_json = {page: _json_list(entries) for page, entries in _by_page(index["docs"]).items()}
         path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")

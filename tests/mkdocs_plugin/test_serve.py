@@ -182,3 +182,7 @@ def test_a_change_in_docs_builds_the_whole_site(kb: KbBuilder) -> None:
         server.wait_for("", "Welcome, friends")
         server.wait_for_message("Built the whole site again")
         assert "How do I say hello?" in server.fetch("basics/hello/")
+        kb.article("basics/hello.md", "How do I say hello warmly?", summary="Wave.", tags=["manners"])
+        server.wait_for("basics/", "How do I say hello warmly?")  # saves after a whole build render pages again
+        assert "How do I say hello warmly?" in search_titles(server)
+        server.wait_for_message("Rendered")
