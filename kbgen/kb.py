@@ -153,9 +153,12 @@ class KnowledgeBase:
             )
         kb_rel = self._rel(self.project.kb_dir)
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            path = Path(entry.path)
             if entry.name.startswith("."):
                 continue
+            if entry.name.endswith(".md") and not entry.is_symlink() and entry.is_file():
+                self._load_article(entry, category, kb_rel)
+                continue
+            path = Path(entry.path)
             if entry.is_symlink():
                 self._symlink(path)
                 continue
@@ -175,21 +178,25 @@ class KnowledgeBase:
             if not entry.name.endswith(".md"):
                 self._not_published(path)
                 continue
-            rel = f"{kb_rel}/{category}/{entry.name}"
-            try:
-                info = entry.stat()
-                stamp = (info.st_mtime_ns, info.st_size)
-            except OSError:
-                stamp = (-1, -1)
-            known = self._before.get(entry.path)
-            if known is not None and known[:3] == (*stamp, rel) and stamp[0] >= 0:
-                article, problems = known[3], known[4]
-            else:
-                article, problems = self._parse(path, rel, category)
-            self._seen[entry.path] = (*stamp, rel, article, problems)
-            self.diagnostics.extend(problems)
-            if article is not None:
-                self.articles.append(article)
+            self._load_article(entry, category, kb_rel)
+
+    def _load_article(self, entry: os.DirEntry[str], category: str, kb_rel: str) -> None:
+        """One article file, parsed again only when its stamp changed since the last load."""
+        rel = f"{kb_rel}/{category}/{entry.name}"
+        try:
+            info = entry.stat()
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = (-1, -1)
+        known = self._before.get(entry.path)
+        if known is not None and known[:3] == (*stamp, rel) and stamp[0] >= 0:
+            article, problems = known[3], known[4]
+        else:
+            article, problems = self._parse(Path(entry.path), rel, category)
+        self._seen[entry.path] = (*stamp, rel, article, problems)
+        self.diagnostics.extend(problems)
+        if article is not None:
+            self.articles.append(article)
 
     @staticmethod
     def _parse(path: Path, rel: str, category: str) -> tuple[Article | None, list[Diagnostic]]:

@@ -71,9 +71,11 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel) -> list[dict[str
     (each word once, so an article with many phrasings does not outrank the rest); a
     category by its title and description alone (its listing repeats every article's summary);
     the home page and the tags page not at all (they are navigation, not answers)."""
-    phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in site.articles}
-    summaries = {a.url_path: a.summary for a in site.articles if a.summary}
-    sections = {a.url_path: view.title for view in site.categories for a in view.articles}
+    pages = {str(entry.get("location", "")).split("#", 1)[0] for entry in docs}
+    articles = [a for a in site.articles if a.url_path in pages]  # a save hands over a few pages' entries
+    phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in articles}
+    summaries = {a.url_path: a.summary for a in articles if a.summary}
+    sections = {a.url_path: view.title for view in site.categories for a in view.articles if a.url_path in pages}
     categories = {f"{v.name}/": v.category.description for v in site.categories}
     kept: list[dict[str, Any]] = []
     for entry in docs:
@@ -177,7 +179,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         """Take SITE as the site's content; False when the tags page would come or go with it
         (every page's links change: the caller builds the whole site)."""
         # a category folder named like the tags page keeps its address; the tags page then goes
-        tags_page = bool(site.tags()) and site.category(TAGS_PAGE) is None
+        tags_page = any(a.tags for a in site.articles) and site.category(TAGS_PAGE) is None
         same = self.site is None or tags_page == self._tags_page
         self.site = site
         self._by_src = {a.src_uri: a for a in site.articles}
