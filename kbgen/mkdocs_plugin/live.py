@@ -231,6 +231,8 @@ class LivePreview:
         os.replace(next_link, self.link)
         if self.built is not None:
             shutil.rmtree(self.built.folder, ignore_errors=True)
+        if not fast and (self.built is None or not self.built.partial):
+            log.info("mkdocs.yml lists a plugin kbgen serve does not know: every save builds the whole site")
         self.built = _Built(folder, config, capture, plugin, partial=not fast)  # type: ignore[arg-type]
         self.project = project
         self.pending = set()
@@ -303,8 +305,11 @@ def _render(built: _Built, changes: Any) -> int:
         _populate_page(page, config, files)
     for page in pages:
         _build_page(page, config, doc_files, nav, env)
-    if changes.added or changes.removed:
-        _build_theme_template("sitemap.xml", env, files, config, nav)
+    if changes.added or changes.removed:  # the sitemap, and the not-found page's article counts
+        plugin.on_env(env, config, files)
+        for template in ("sitemap.xml", "404.html"):
+            if template in config.theme.static_templates:
+                _build_theme_template(template, env, files, config, nav)
     fresh = entries[start:]
     del entries[start:]
     if search is not None:

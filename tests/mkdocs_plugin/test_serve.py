@@ -44,6 +44,13 @@ class Server:
         except urllib.error.HTTPError as exc:
             return exc.code
 
+    def not_found_page(self) -> str:
+        try:
+            self.fetch("no-such-page/")
+        except urllib.error.HTTPError as exc:
+            return exc.read().decode()
+        raise AssertionError("a missing page was found")
+
     def wait_for(self, path: str, text: str, present: bool = True) -> str:
         """PATH's page once it holds TEXT (or, with PRESENT false, once it no longer does)."""
         deadline = time.monotonic() + WAIT
@@ -149,6 +156,7 @@ def test_an_added_article_appears_and_a_deleted_one_goes(kb: KbBuilder) -> None:
         server.wait_for("basics/wave/", "How do I wave?")
         assert "How do I wave?" in server.fetch("basics/") and "How do I wave?" in search_titles(server)
         assert "basics/wave/" in server.fetch("sitemap.xml")
+        assert "3 articles" in server.fetch("") and "3 articles" in server.not_found_page()  # the category's count
 
         (kb.root / "kb" / "basics" / "bye.md").unlink()
         server.wait_for("basics/", "How do I say goodbye?", present=False)
@@ -156,6 +164,7 @@ def test_an_added_article_appears_and_a_deleted_one_goes(kb: KbBuilder) -> None:
         assert "How do I say goodbye?" not in search_titles(server)
         assert "basics/bye/" not in server.fetch("sitemap.xml")
         assert "How do I say goodbye?" not in server.fetch("basics/hello/")  # nor beside the others
+        assert "2 articles" in server.fetch("") and "2 articles" in server.not_found_page()
 
 
 def test_a_broken_article_is_reported_and_the_last_good_site_stays_served(kb: KbBuilder) -> None:
