@@ -175,26 +175,35 @@ class SiteModel:
         fresh = [new[uri] for uri in changes.added + edited]
         index.replace(gone, fresh, articles)
         by_slug = {a.slug: a for a in articles}
-        redo = {a.slug for a in fresh}
-        related: dict[str, list[Article]] = {}
-        for article in articles:
-            before = self.related.get(article.slug)
-            if article.slug in redo or before is None or any(o.slug not in by_slug for o in before):
-                related[article.slug] = index.related_to(article.slug)
-            else:
-                related[article.slug] = [by_slug[o.slug] for o in before]
-        site = SiteModel(kb, categories, articles, related, index)
-
+        replaced = gone | {a.slug for a in fresh}  # slugs whose article object is new or gone
+        touched = relisted | gone  # slugs whose listing (title, summary, ...) changed
+        listers: list[str] = []  # articles that list a replaced one among their related articles
+        for slug, others in self.related.items():
+            for other in others:
+                if other.slug in replaced:
+                    listers.append(slug)
+                    break
+        related = dict(self.related)
+        for slug in gone:
+            related.pop(slug, None)
         render = [new[uri].src_uri for uri in changes.added + edited]
         shown = set(render)
-        touched = relisted | gone
-        for article in articles:
-            if article.src_uri in shown:
+        for slug in listers:
+            article = by_slug.get(slug)
+            if article is None or slug in gone:
                 continue
-            if any(o.slug in touched for o in self.related.get(article.slug, ())) or \
-                    any(o.slug in touched for o in related[article.slug]):
+            before = related[slug]
+            if any(other.slug in gone for other in before):
+                related[slug] = index.related_to(slug)
+            else:
+                related[slug] = [by_slug[other.slug] for other in before]
+            if any(other.slug in touched for other in before) and article.src_uri not in shown:
                 render.append(article.src_uri)
                 shown.add(article.src_uri)
+        for article in fresh:
+            related[article.slug] = index.related_to(article.slug)
+        site = SiteModel(kb, categories, articles, related, index)
+
         before_views = {v.name: v for v in self.categories}
         for view in categories:  # the first few of a category are listed beside each of its articles
             if view.name in changes.categories:

@@ -48,6 +48,7 @@ class _Capture(BasePlugin):  # type: ignore[type-arg]
     files: Any = None
     nav: Any = None
     env: Any = None
+    pages: Any = None  # the documentation pages among the files, once asked for
 
     @event_priority(-100)
     def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
@@ -300,7 +301,9 @@ def _render(built: _Built, changes: Any) -> int:
         home = files.get_file_from_path("index.md")
         if home is not None and home.page is not None:
             pages.append(home.page)
-    doc_files = files.documentation_pages()
+    if changes.added or changes.removed or built.capture.pages is None:
+        built.capture.pages = files.documentation_pages()
+    doc_files = built.capture.pages
     for page in pages:
         _populate_page(page, config, files)
     for page in pages:
