@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,9 +93,16 @@ class LivePreview:
     # --- serving ------------------------------------------------------------------------------
 
     def serve(self, open_in_browser: bool = False) -> None:
+        import signal
+
         from mkdocs.config import load_config
         from mkdocs.livereload import LiveReloadServer, _serve_url
 
+        def stop(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt  # a terminated preview removes its temporary site too
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, stop)
         try:
             config = load_config(config_file=self.config_file, site_dir=str(self.root / "probe"), dev_addr=self.dev_addr)
             host, port = config.dev_addr

@@ -121,6 +121,18 @@ def test_serve_says_where_it_serves_and_names_the_themes_end_of_life(kb: KbBuild
         assert "end of life on 5 May 2027" in server.wait_for_message("end of life")
 
 
+def test_a_stopped_preview_leaves_no_temporary_site(kb: KbBuilder) -> None:
+    import tempfile
+
+    kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
+    before = set(Path(tempfile.gettempdir()).glob("kbgen-serve-*"))
+    with serving(kb.root) as server:
+        server.wait_for("basics/hello/", "How do I say hello?")
+        assert set(Path(tempfile.gettempdir()).glob("kbgen-serve-*")) - before
+    assert server.process.returncode is not None
+    assert not set(Path(tempfile.gettempdir()).glob("kbgen-serve-*")) - before
+
+
 def test_a_new_title_reaches_every_page_that_lists_the_article(kb: KbBuilder) -> None:
     small_kb(kb)
     with serving(kb.root) as server:
