@@ -285,7 +285,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if page.file.generated_by and LISTING_MARKER in output:
             listing = self._listing_html(page.file.src_uri)
             if listing is not None:
-                output = output.replace(LISTING_MARKER, listing, 1)
+                output = output.replace(LISTING_MARKER, listing.rstrip("\n"), 1)
         if _search_plugin(config) is None:
             return output
         return THEME_WORKER.sub(lambda m: f"{m[1]}{m[2] or ''}kbgen-search.js?theme={m[3]}{m[4]}", output, count=1)
