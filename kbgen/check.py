@@ -97,6 +97,26 @@ def check(project: Project, today: date | None = None, changed_since: str | None
     return result
 
 
+def check_files(project: Project, rels: set[str], today: date | None = None) -> CheckResult:
+    """The knowledge base, with the problems of the files RELS (relative to the project) alone.
+
+    For a live preview after a save: the whole knowledge base is loaded (files that did not
+    change are not parsed again), but the rules run on the saved files only, so a save costs
+    the same at 10 articles and at 10,000. Links from other articles to a deleted one, and
+    style warnings, wait for `kbgen check` or `kbgen build`."""
+    today = today or date.today()
+    kb = KnowledgeBase.load(project)
+    chosen = [a for a in kb.articles if a.rel in rels]
+    view = KnowledgeBase(project, kb.categories, chosen)
+    diagnostics = [d for d in kb.diagnostics if d.path in rels]
+    diagnostics += [d for d in duplicate_slugs(kb) if d.path in rels]
+    diagnostics += broken_links(kb, chosen)
+    diagnostics += article_advice(view, today)
+    diagnostics += live_html(view)
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.severity != ERROR, d.rule))
+    return CheckResult(kb, diagnostics)
+
+
 def _check(project: Project, today: date, changed_since: str | None) -> CheckResult:
     kb = KnowledgeBase.load(project)
     diagnostics = list(kb.diagnostics)
@@ -316,12 +336,13 @@ def resolve_link(kb_dir: Path, article: Article, target: str) -> str | None:
     return posixpath.normpath(posixpath.join(article.category, target))
 
 
-def broken_links(kb: KnowledgeBase) -> list[Diagnostic]:
-    """Links to files that do not exist, and public articles linking to what customers cannot see."""
+def broken_links(kb: KnowledgeBase, among: list[Article] | None = None) -> list[Diagnostic]:
+    """Links to files that do not exist, and public articles linking to what customers cannot see
+    (in the articles AMONG, by default all)."""
     kb_dir, docs_dir = kb.project.kb_dir, kb.project.docs_dir
     by_path = {a.src_uri: a for a in kb.articles}
     found = []
-    for article in kb.articles:
+    for article in kb.articles if among is None else among:
         for target, offset in links(article.body):
             resolved = resolve_link(kb_dir, article, target)
             if resolved is None:

@@ -18,6 +18,12 @@ from .project import Project
 CATEGORIES_FILE = "categories.yml"
 CATEGORY_KEYS = ("title", "description", "order")
 
+# each article file as last parsed in this process, by path, with the stamp it had: a live
+# preview reloads the knowledge base after every save and parses again only the files that
+# changed (mtime_ns, size); one table per kb/ folder, holding only the files of the last load
+_Parsed = tuple[int, int, str, "Article | None", "list[Diagnostic]"]
+_PARSED: dict[Path, dict[str, _Parsed]] = {}
+
 
 @dataclass
 class Category:
@@ -89,6 +95,8 @@ class KnowledgeBase:
             )
             return
         configured = self._load_categories(kb_dir / CATEGORIES_FILE)
+        self._before = _PARSED.get(kb_dir, {})
+        self._seen: dict[str, _Parsed] = {}
         folders: list[str] = []
         for entry in sorted(os.scandir(kb_dir), key=lambda e: e.name):
             if entry.name.startswith("."):
@@ -116,6 +124,8 @@ class KnowledgeBase:
                 self.categories[name] = configured[name]
             else:
                 self.categories[name] = Category(name, name.replace("-", " ").replace("_", " ").capitalize())
+        _PARSED[kb_dir] = self._seen
+        del self._before, self._seen
         for name, category in configured.items():
             if name not in self.categories:
                 self.diagnostics.append(
@@ -143,9 +153,12 @@ class KnowledgeBase:
             )
         kb_rel = self._rel(self.project.kb_dir)
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            path = Path(entry.path)
             if entry.name.startswith("."):
                 continue
+            if entry.name.endswith(".md") and not entry.is_symlink() and entry.is_file():
+                self._load_article(entry, category, kb_rel)
+                continue
+            path = Path(entry.path)
             if entry.is_symlink():
                 self._symlink(path)
                 continue
@@ -165,15 +178,33 @@ class KnowledgeBase:
             if not entry.name.endswith(".md"):
                 self._not_published(path)
                 continue
-            rel = f"{kb_rel}/{category}/{entry.name}"
-            text, problems = read_text(path, rel)
-            self.diagnostics.extend(problems)
-            if text is None:
-                continue
-            article, problems = parse_article(path, rel, category, text)
-            self.diagnostics.extend(problems)
-            if article is not None:
-                self.articles.append(article)
+            self._load_article(entry, category, kb_rel)
+
+    def _load_article(self, entry: os.DirEntry[str], category: str, kb_rel: str) -> None:
+        """One article file, parsed again only when its stamp changed since the last load."""
+        rel = f"{kb_rel}/{category}/{entry.name}"
+        try:
+            info = entry.stat()
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = (-1, -1)
+        known = self._before.get(entry.path)
+        if known is not None and known[:3] == (*stamp, rel) and stamp[0] >= 0:
+            article, problems = known[3], known[4]
+        else:
+            article, problems = self._parse(Path(entry.path), rel, category)
+        self._seen[entry.path] = (*stamp, rel, article, problems)
+        self.diagnostics.extend(problems)
+        if article is not None:
+            self.articles.append(article)
+
+    @staticmethod
+    def _parse(path: Path, rel: str, category: str) -> tuple[Article | None, list[Diagnostic]]:
+        text, problems = read_text(path, rel)
+        if text is None:
+            return None, problems
+        article, more = parse_article(path, rel, category, text)
+        return article, problems + more
 
     def _symlink(self, path: Path) -> None:
         """A symbolic link in kb/: never followed (it could publish any file on the machine)."""

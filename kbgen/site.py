@@ -27,9 +27,14 @@ _STOP = frozenset(
 )
 
 
+SIBLINGS = 8  # the category's other articles listed beside an article
+
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 TAGS_PAGE = "tags"
+# where a listing page's list goes when a builder adds it after the Markdown is converted: lists
+# of thousands of links are HTML already, and cost seconds to pass through a Markdown converter
+LISTING_MARKER = "<!-- kbgen:listing -->"
 
 
 def human_date(day: date) -> str:
@@ -91,6 +96,29 @@ class CategoryView:
 
 
 @dataclass
+class PageChanges:
+    """What a live preview must render again after the knowledge base changed (`SiteModel.updated`).
+
+    Article pages are named by their source address (`<category>/<slug>.md`)."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)  # pages to render again, changed ones first
+    categories: set[str] = field(default_factory=set)  # category pages whose listing changed
+    listings: bool = False  # the home page and the tags page list a changed title or summary
+    navigation: bool = False  # the set of categories changed: every page's navigation with it
+
+    @property
+    def pages(self) -> int:
+        return len(self.articles) + len(self.categories) + 2 * self.listings
+
+
+def _listed(article: Article) -> tuple[object, ...]:
+    """What other pages show of an article: a change here renders its listings again."""
+    return (article.title, article.summary, tuple(article.tags), article.category, article.is_public)
+
+
+@dataclass
 class SiteModel:
     """The public pages of a knowledge base and the links between them."""
 
@@ -98,9 +126,10 @@ class SiteModel:
     categories: list[CategoryView]
     articles: list[Article]
     related: dict[str, list[Article]]
+    index: RelatedIndex | None = field(default=None, repr=False)
 
-    @classmethod
-    def build(cls, kb: KnowledgeBase, related_count: int = 5) -> SiteModel:
+    @staticmethod
+    def _pages(kb: KnowledgeBase) -> tuple[list[Article], list[CategoryView]]:
         public = sorted(kb.public_articles(), key=lambda a: (a.category, a.title.lower(), a.slug))
         seen: set[str] = set()
         unique = []
@@ -111,8 +140,82 @@ class SiteModel:
         views = {c.name: CategoryView(c) for c in kb.ordered_categories()}
         for article in unique:
             views[article.category].articles.append(article)
-        categories = [v for v in views.values() if v.articles]
-        return cls(kb, categories, unique, related_articles(unique, related_count))
+        return unique, [v for v in views.values() if v.articles]
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, related_count: int = 5) -> SiteModel:
+        unique, categories = cls._pages(kb)
+        index = RelatedIndex(unique, related_count)
+        return cls(kb, categories, unique, index.related(), index)
+
+    def updated(self, kb: KnowledgeBase) -> tuple[SiteModel, PageChanges]:
+        """The site of KB, reusing what this one computed for articles that did not change, and
+        the pages whose content that changes: each changed, added or removed article; the pages
+        that list one whose title, summary, tags or category changed (its category pages, the
+        home and tags pages, the articles that name it among their related articles or beside
+        them in their category). Other articles keep their related articles until a full build."""
+        articles, categories = self._pages(kb)
+        old = {a.src_uri: a for a in self.articles}
+        new = {a.src_uri: a for a in articles}
+        changes = PageChanges()
+        changes.removed = [uri for uri in old if uri not in new]
+        changes.added = [uri for uri in new if uri not in old]
+        edited = [uri for uri in new if uri in old and old[uri] is not new[uri] and old[uri] != new[uri]]
+        relisted = {old[uri].slug for uri in changes.removed} | {new[uri].slug for uri in changes.added}
+        relisted |= {new[uri].slug for uri in edited if _listed(old[uri]) != _listed(new[uri])}
+        for slug in relisted:
+            for article in (a for a in (*old.values(), *new.values()) if a.slug == slug):
+                changes.categories.add(article.category)
+        changes.listings = bool(relisted)
+        changes.navigation = [(v.name, v.title) for v in categories] != [(v.name, v.title) for v in self.categories]
+
+        assert self.index is not None
+        index = self.index
+        gone = {old[uri].slug for uri in changes.removed}
+        fresh = [new[uri] for uri in changes.added + edited]
+        index.replace(gone, fresh, articles)
+        by_slug = {a.slug: a for a in articles}
+        replaced = gone | {a.slug for a in fresh}  # slugs whose article object is new or gone
+        touched = relisted | gone  # slugs whose listing (title, summary, ...) changed
+        listers: list[str] = []  # articles that list a replaced one among their related articles
+        for slug, others in self.related.items():
+            for other in others:
+                if other.slug in replaced:
+                    listers.append(slug)
+                    break
+        related = dict(self.related)
+        for slug in gone:
+            related.pop(slug, None)
+        render = [new[uri].src_uri for uri in changes.added + edited]
+        shown = set(render)
+        for slug in listers:
+            article = by_slug.get(slug)
+            if article is None or slug in gone:
+                continue
+            before = related[slug]
+            if any(other.slug in gone for other in before):
+                related[slug] = index.related_to(slug)
+            else:
+                related[slug] = [by_slug[other.slug] for other in before]
+            if any(other.slug in touched for other in before) and article.src_uri not in shown:
+                render.append(article.src_uri)
+                shown.add(article.src_uri)
+        for article in fresh:
+            related[article.slug] = index.related_to(article.slug)
+        site = SiteModel(kb, categories, articles, related, index)
+
+        before_views = {v.name: v for v in self.categories}
+        for view in categories:  # the first few of a category are listed beside each of its articles
+            if view.name in changes.categories:
+                first = [(a.slug, a.title) for a in view.articles[: SIBLINGS + 1]]
+                previous = before_views.get(view.name)
+                if previous is None or first != [(a.slug, a.title) for a in previous.articles[: SIBLINGS + 1]]:
+                    for article in view.articles:
+                        if article.src_uri not in shown:
+                            render.append(article.src_uri)
+                            shown.add(article.src_uri)
+        changes.articles = render
+        return site, changes
 
     def category(self, name: str) -> CategoryView | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -145,22 +248,28 @@ class SiteModel:
             meta.append("description: " + _yaml_text(html_attr(article.summary)))
         return "---\n" + "\n".join(meta) + "\n---\n\n# " + _md_heading(article.title) + "\n\n" + article.body.strip() + "\n"
 
-    def category_markdown(self, view: CategoryView, template: str) -> str:
-        """A category page: title, description and every article with its summary."""
+    def category_markdown(self, view: CategoryView, template: str, listing: bool = True) -> str:
+        """A category page: title, description and every article with its summary (without
+        LISTING, a `LISTING_MARKER` stands where the list goes: see `category_listing`)."""
         lines = ["---", f"template: {template}", "title: " + _yaml_text(html_text(_one_line(view.title)))]
         if view.category.description:
             lines.append("description: " + _yaml_text(html_attr(view.category.description)))
         lines += ["---", "", "# " + _md_heading(view.title), ""]
         if view.category.description:
             lines += [markdown_inline(view.category.description), ""]
-        lines.append('<ul class="kbgen-article-list">')
+        lines += [self.category_listing(view) if listing else LISTING_MARKER, ""]
+        return "\n".join(lines)
+
+    def category_listing(self, view: CategoryView) -> str:
+        """A category's articles with their summaries, as HTML."""
+        lines = ['<ul class="kbgen-article-list">']
         for article in view.articles:
             lines.append(
                 f'<li><a href="{article.slug}/">{html_text(article.title)}</a>'
                 + (f"<p>{html_text(article.summary)}</p>" if article.summary else "")
                 + "</li>"
             )
-        lines += ["</ul>", ""]
+        lines.append("</ul>")
         return "\n".join(lines)
 
     def tags(self) -> dict[str, list[Article]]:
@@ -174,9 +283,15 @@ class SiteModel:
                 found.setdefault(key, []).append(article)
         return {names[key]: found[key] for key in sorted(found)}
 
-    def tags_markdown(self, template: str) -> str:
-        """The tags page: every tag as a heading (its anchor from `tag_anchor`) over its articles."""
+    def tags_markdown(self, template: str, listing: bool = True) -> str:
+        """The tags page: every tag as a heading (its anchor from `tag_anchor`) over its articles
+        (without LISTING, a `LISTING_MARKER` stands where they go: see `tags_listing`)."""
         lines = ["---", f"template: {template}", 'title: "Topics by tag"', "---", "", "# Topics by tag", ""]
+        return "\n".join(lines) + "\n" + (self.tags_listing() if listing else LISTING_MARKER + "\n")
+
+    def tags_listing(self) -> str:
+        """Every tag as a heading over its articles, as HTML."""
+        lines = []
         for tag, articles in self.tags().items():
             lines.append(f'<h2 id="{tag_anchor(tag)}">{html_text(tag)}</h2>')
             lines.append('<ul class="kbgen-article-list">')
@@ -219,56 +334,102 @@ class SiteModel:
 
 
 def related_articles(articles: list[Article], count: int) -> dict[str, list[Article]]:
-    """For each article, up to COUNT others sharing tags or title/question terms, same category first.
+    """For each article, up to COUNT others sharing tags or title/question terms, same category first."""
+    return RelatedIndex(articles, count).related()
+
+
+class RelatedIndex:
+    """Related articles: up to COUNT others sharing tags or title/question terms, same category first.
 
     Candidates come from inverted indexes over tags and each article's rarest terms (postings
     longer than a cap are skipped), so the work per article is bounded and the whole stays
-    linear at tens of thousands of articles.
+    linear at tens of thousands of articles. The indexes can be updated one article at a time,
+    so a live preview finds an edited article's related articles without reading the others.
     """
-    by_tag: dict[str, list[int]] = defaultdict(list)
-    by_term: dict[str, list[int]] = defaultdict(list)
-    article_terms: list[set[str]] = []
-    for index, article in enumerate(articles):
-        for tag in set(article.tags):
-            by_tag[tag.lower()].append(index)
-        words = terms(article.title + " " + " ".join(article.questions) + " " + article.summary)
-        article_terms.append(words)
-        for word in words:
-            by_term[word].append(index)
-    total = max(len(articles), 1)
-    cap = 64  # a term or tag shared by more articles than this says little about relatedness
-    idf = {w: math.log(1 + total / len(ids)) for w, ids in by_term.items()}
-    by_category: dict[str, list[int]] = defaultdict(list)
-    for index, article in enumerate(articles):
-        by_category[article.category].append(index)
-    keywords = [sorted(words, key=lambda w: (-idf[w], w))[:KEYWORDS] for words in article_terms]
 
-    related: dict[str, list[Article]] = {}
-    for index, article in enumerate(articles):
-        scores: Counter[int] = Counter()
-        for tag in set(t.lower() for t in article.tags):
-            ids = by_tag[tag]
-            if len(ids) <= cap:
+    CAP = 64  # a term or tag shared by more articles than this says little about relatedness
+
+    def __init__(self, articles: list[Article], count: int) -> None:
+        self.count = count
+        self.articles: dict[str, Article] = {}
+        self._terms: dict[str, set[str]] = {}
+        self._tags: dict[str, set[str]] = {}
+        self._by_term: dict[str, set[str]] = defaultdict(set)
+        self._by_tag: dict[str, set[str]] = defaultdict(set)
+        self._order: list[str] = []  # slugs in site order (category, title), for filling up
+        for article in articles:
+            self._add(article)
+        self.set_order(articles)
+
+    def _add(self, article: Article) -> None:
+        slug = article.slug
+        self.articles[slug] = article
+        self._tags[slug] = {t.lower() for t in article.tags}
+        self._terms[slug] = terms(article.title + " " + " ".join(article.questions) + " " + article.summary)
+        for tag in self._tags[slug]:
+            self._by_tag[tag].add(slug)
+        for word in self._terms[slug]:
+            self._by_term[word].add(slug)
+
+    def _remove(self, slug: str) -> None:
+        self.articles.pop(slug, None)
+        for tag in self._tags.pop(slug, set()):
+            self._by_tag[tag].discard(slug)
+        for word in self._terms.pop(slug, set()):
+            postings = self._by_term[word]
+            postings.discard(slug)
+            if not postings:
+                del self._by_term[word]
+
+    def replace(self, removed: set[str], added: list[Article], order: list[Article]) -> None:
+        """Forget the articles with slugs REMOVED, index ADDED, and take ORDER as the site's order."""
+        for slug in removed:
+            self._remove(slug)
+        for article in added:
+            self._remove(article.slug)
+            self._add(article)
+        self.set_order(order)
+
+    def set_order(self, order: list[Article]) -> None:
+        self._order = [a.slug for a in order]
+        self._by_category: dict[str, list[str]] = defaultdict(list)
+        for article in order:
+            self._by_category[article.category].append(article.slug)
+
+    def related(self) -> dict[str, list[Article]]:
+        total = max(len(self.articles), 1)
+        idf = {w: math.log(1 + total / len(ids)) for w, ids in self._by_term.items()}
+        return {slug: self.related_to(slug, idf) for slug in self._order}
+
+    def related_to(self, slug: str, idf: dict[str, float] | None = None) -> list[Article]:
+        article = self.articles[slug]
+        total = max(len(self.articles), 1)
+        if idf is None:
+            idf = {w: math.log(1 + total / len(self._by_term[w])) for w in self._terms[slug]}
+        keywords = sorted(self._terms[slug], key=lambda w: (-idf[w], w))[:KEYWORDS]
+        scores: Counter[str] = Counter()
+        for tag in self._tags[slug]:
+            ids = self._by_tag[tag]
+            if len(ids) <= self.CAP:
                 for other in ids:
                     scores[other] += 3.0
-        for word in keywords[index]:
-            ids = by_term[word]
-            if len(ids) <= cap:
+        for word in keywords:
+            ids = self._by_term[word]
+            if len(ids) <= self.CAP:
                 for other in ids:
                     scores[other] += idf[word]
-        scores.pop(index, None)
+        scores.pop(slug, None)
         for other in list(scores):
-            if articles[other].category == article.category:
+            if self.articles[other].category == article.category:
                 scores[other] += 1.5
-        ranked = sorted(scores, key=lambda o: (-scores[o], articles[o].title.lower()))[:count]
-        if len(ranked) < count:  # fill from the same category, in title order
-            for other in by_category[article.category]:
-                if other != index and other not in ranked:
+        ranked = sorted(scores, key=lambda o: (-scores[o], self.articles[o].title.lower(), o))[: self.count]
+        if len(ranked) < self.count:  # fill from the same category, in title order
+            for other in self._by_category[article.category]:
+                if other != slug and other not in ranked:
                     ranked.append(other)
-                    if len(ranked) == count:
+                    if len(ranked) == self.count:
                         break
-        related[article.slug] = [articles[o] for o in ranked]
-    return related
+        return [self.articles[o] for o in ranked]
 
 
 def _yaml_text(value: str) -> str:

@@ -157,21 +157,24 @@ def serve_command(
 ) -> None:
     """Preview the help site, rebuilding when kb/ or docs/ change.
 
+    A saved article renders again only the pages that show it (its page, its category's page,
+    the home and tags pages, articles that list it); anything else builds the whole site. A save
+    with errors is reported and the last good site stays served.
+
     Example: kbgen serve -a 127.0.0.1:8080
     """
-    _checked_project()
-    from mkdocs.commands.serve import serve
+    import logging
+
     from mkdocs.exceptions import MkDocsException
 
-    from kbgen.project import Project
-
-    import logging
+    project = _checked_project()
+    from kbgen.mkdocs_plugin.live import LivePreview
 
     host, _, port = address.rpartition(":")
     say(f"Serving the help site at http://{host or '127.0.0.1'}:{port}/ (rebuilt when kb/ or docs/ change; "
         "Ctrl+C stops)", err=True)
     try:
         with _mkdocs_messages(logging.INFO):
-            serve(str(Project.find().config_file), livereload=True, dev_addr=address, open_in_browser=open_browser)
+            LivePreview(project, address, report=lambda line: say(line, err=True)).serve(open_in_browser=open_browser)
     except MkDocsException as exc:
         fail(f"the preview could not start: {exc}")

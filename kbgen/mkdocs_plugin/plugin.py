@@ -9,6 +9,9 @@
 - on_page_context / on_env: give templates the article, related articles and contact settings.
 - on_post_build: put each article's customer phrasings into the site search index.
 - on_serve: watch kb/.
+
+`kbgen serve` (live.py) renders again only the pages an edit changes; it hands the plugin the
+updated site (`adopt`) and the search entries of the pages it rendered (`update_search`).
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ from kbgen.settings import OPTIONS
 from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
+from kbgen.site import LISTING_MARKER, SIBLINGS, TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 from kbgen.synonyms import expansions
 from kbgen.synonyms import groups as synonym_groups
-from kbgen.site import TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 
 from .config import KbgenConfig
 
@@ -52,7 +55,6 @@ SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
 SYNONYMS_BOOST = 300
 SEARCH_PIPELINE = ("stemmer", "stopWordFilter", "trimmer")
 THEME_WORKER = re.compile(r'("search":\s*")([^"]*/)?(search\.[0-9a-f]+\.min\.js)(")')
-SIBLINGS = 8  # the category's other articles listed beside an article
 HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->", "<!-- kbgen:search -->")
 
 
@@ -76,9 +78,11 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel, synonym_groups: 
     synonyms of the words it uses (`kbgen.synonyms`: "membership" finds "subscription"); a
     category by its title and description alone (its listing repeats every article's summary);
     the home page and the tags page not at all (they are navigation, not answers)."""
-    phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in site.articles}
-    summaries = {a.url_path: a.summary for a in site.articles if a.summary}
-    sections = {a.url_path: view.title for view in site.categories for a in view.articles}
+    pages = {str(entry.get("location", "")).split("#", 1)[0] for entry in docs}
+    articles = [a for a in site.articles if a.url_path in pages]  # a save hands over a few pages' entries
+    phrasings = {a.url_path: " ".join(dict.fromkeys(" ".join(a.questions).lower().split())) for a in articles}
+    summaries = {a.url_path: a.summary for a in articles if a.summary}
+    sections = {a.url_path: view.title for view in site.categories for a in view.articles if a.url_path in pages}
     categories = {f"{v.name}/": v.category.description for v in site.categories}
     kept: list[dict[str, Any]] = []
     for entry in docs:
@@ -104,6 +108,19 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel, synonym_groups: 
     return kept
 
 
+def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Search entries grouped by the page they belong to (their address before any '#')."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        found.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
+    return found
+
+
+def _json_list(entries: list[dict[str, Any]]) -> bytes:
+    """ENTRIES as the inside of a JSON list (no brackets), as the index is written."""
+    return ",".join(json.dumps(e, separators=(",", ":"), ensure_ascii=False) for e in entries).encode("utf-8")
+
+
 class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
     supports_multiple_instances = False
 
@@ -112,6 +129,11 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         self.site: SiteModel | None = None
         self.project: Project | None = None
         self._by_src: dict[str, Article] = {}
+        # set by `kbgen serve`: keep each page's search entries as written, so that a save
+        # writes the index again from its pieces
+        self.live = False
+        self._search_json: dict[str, bytes] = {}
+        self._search_config: dict[str, Any] = {}
 
     # --- configuration ----------------------------------------------------------------------
 
@@ -141,10 +163,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if result.errors and self.config.strict:
             listing = "\n  ".join(str(d) for d in result.errors)
             raise PluginError(f"the knowledge base has {len(result.errors)} error(s):\n  {listing}")
-        self.site = SiteModel.build(result.kb, self.config.related_count)
-        self._by_src = {a.src_uri: a for a in self.site.articles}
-        # a category folder named like the tags page keeps its address; the tags page then goes
-        self._tags_page = bool(self.site.tags()) and self.site.category(TAGS_PAGE) is None
+        self.adopt(SiteModel.build(result.kb, self.config.related_count))
         # the footer shows the team's own links (footer_links), not the theme's credit
         config.extra.setdefault("generator", False)
 
@@ -160,11 +179,25 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 target.append(f"{ASSET_DIR}/{name}")
         if config.nav is None and self.config.nav:
             config.nav = self._navigation(config)
+            # articles are reached from their category page by design: not a finding to list
+            # (mkdocs would name every article at each build of `serve`)
+            config.validation.nav.omitted_files = logging.DEBUG
         search = _search_plugin(config)
         if search is not None and "pipeline" in search.config:
             # kbgen's search worker stems what customers type: the index must hold stems too
             search.config.pipeline = list(SEARCH_PIPELINE)
         return config
+
+    def adopt(self, site: SiteModel) -> bool:
+        """Take SITE as the site's content; False when the tags page would come or go with it
+        (every page's links change: the caller builds the whole site)."""
+        # a category folder named like the tags page keeps its address; the tags page then goes
+        tags_page = any(a.tags for a in site.articles) and site.category(TAGS_PAGE) is None
+        same = self.site is None or tags_page == self._tags_page
+        self.site = site
+        self._by_src = {a.src_uri: a for a in site.articles}
+        self._tags_page = tags_page
+        return same
 
     def _navigation(self, config: Any) -> list[Any]:
         """Home, then one entry per category; articles are reached from their category page."""
@@ -189,11 +222,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         for article in self.site.articles:
             generated.append(File.generated(config, article.src_uri, abs_src_path=str(article.path)))
         for view in self.site.categories:
-            content = self.site.category_markdown(view, CATEGORY_TEMPLATE)
-            generated.append(File.generated(config, f"{view.name}/index.md", content=content))
+            generated.append(File.generated(config, f"{view.name}/index.md", content=self.listing_markdown(view.name)))
         if self._tags_page:
-            content = self.site.tags_markdown(CATEGORY_TEMPLATE)
-            generated.append(File.generated(config, f"{TAGS_PAGE}/index.md", content=content))
+            generated.append(File.generated(config, f"{TAGS_PAGE}/index.md", content=self.listing_markdown(TAGS_PAGE)))
         assets = resources.files("kbgen.mkdocs_plugin") / "assets"
         for name in ASSETS:
             text = (assets / name).read_text(encoding="utf-8")
@@ -214,6 +245,25 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 files.remove(existing)
             files.append(file)
         return files
+
+    def listing_markdown(self, name: str) -> str:
+        """The generated page of category NAME, or of the tags page; its list of articles is
+        added to the HTML (`on_post_page`): thousands of links cost seconds as Markdown."""
+        assert self.site is not None
+        view = self.site.category(name)
+        if view is not None:
+            return self.site.category_markdown(view, CATEGORY_TEMPLATE, listing=False)
+        return self.site.tags_markdown(CATEGORY_TEMPLATE, listing=False)
+
+    def _listing_html(self, src_uri: str) -> str | None:
+        """The list of articles of the listing page at SRC_URI, or None for other pages."""
+        if self.site is None or not src_uri.endswith("/index.md") or src_uri.count("/") != 1:
+            return None
+        name = src_uri.split("/", 1)[0]
+        view = self.site.category(name)
+        if view is not None:
+            return self.site.category_listing(view)
+        return self.site.tags_listing() if name == TAGS_PAGE and self._tags_page else None
 
     def _script_config(self) -> dict[str, str]:
         """What kbgen.js needs to offer the contact path when search finds nothing."""
@@ -241,8 +291,15 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         return markdown.replace(HOME_MARKERS[1], self.site.articles_html(featured, base))
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        """Send the theme's search queries through kbgen's worker (see assets/search-worker.js)."""
-        if self.site is None or _search_plugin(config) is None:
+        """Add a listing page's list; send the theme's search queries through kbgen's worker
+        (see assets/search-worker.js)."""
+        if self.site is None:
+            return output
+        if page.file.generated_by and LISTING_MARKER in output:
+            listing = self._listing_html(page.file.src_uri)
+            if listing is not None:
+                output = output.replace(LISTING_MARKER, listing.rstrip("\n"), 1)
+        if _search_plugin(config) is None:
             return output
         return THEME_WORKER.sub(lambda m: f"{m[1]}{m[2] or ''}kbgen-search.js?theme={m[3]}{m[4]}", output, count=1)
 
@@ -302,12 +359,39 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        index["docs"] = search_entries(index.get("docs", []), self.site, synonym_groups(self.config.search_synonyms))
+        raw = index.get("docs", [])
+        index["docs"] = search_entries(raw, self.site, synonym_groups(self.config.search_synonyms))
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
         fields["synonyms"] = {"boost": SYNONYMS_BOOST}
         fields["tags"] = {"boost": 1}  # the category, for display: the theme weighs tags 1,000,000
+        if self.live:
+            self._search_config = index["config"]
+            self._search_json = {page: _json_list(entries) for page, entries in _by_page(index["docs"]).items()}
         path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+    def update_search(self, config: Any, pages: list[str], entries: list[dict[str, Any]], removed: list[str]) -> None:
+        """The search index after PAGES (addresses) were rendered again, with the theme's ENTRIES
+        for them, and the pages REMOVED were deleted; written whole, from each page's piece."""
+        assert self.site is not None
+        fresh = _by_page(entries)
+        for page in removed:
+            self._search_json.pop(page, None)
+        kept = _by_page(search_entries(entries, self.site, synonym_groups(self.config.search_synonyms)))
+        for page in dict.fromkeys([*pages, *fresh]):
+            self._search_json[page] = _json_list(kept.get(page, []))
+        head = json.dumps({"config": self._search_config}, separators=(",", ":"), ensure_ascii=False)[:-1]
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as out:  # piece by piece: no 40 MB string at 10,000 articles
+            out.write((head + ',"docs":[').encode("utf-8"))
+            parts = (part for part in self._search_json.values() if part)
+            for number, part in enumerate(parts):
+                if number:
+                    out.write(b",")
+                out.write(part)
+            out.write(b"]}")
+        os.replace(tmp, path)
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         if self.project is not None:

@@ -203,50 +203,6 @@ def test_docs_file_in_the_way_of_an_article_is_an_error(kb: KbBuilder) -> None:
     assert "docs/basics/good.md is in the way" in result.stderr
 
 
-def _serve(root: Path, stderr: int) -> tuple[subprocess.Popen[str], int]:
-    """`kbgen serve` in ROOT on a free local port, and that port."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "kbgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=stderr, text=True)
-    return server, port
-
-
-def test_serve_previews_and_rebuilds_when_an_article_changes(kb: KbBuilder) -> None:
-    import time
-    import urllib.request
-
-    kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
-    server, port = _serve(kb.root, stderr=subprocess.DEVNULL)
-
-    def fetch(path: str) -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as response:
-            return response.read().decode()
-
-    def wait_for(path: str, text: str) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                page = fetch(path)
-                if text in page:
-                    return page
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"{path} never showed {text!r}")
-
-    try:
-        wait_for("basics/hello/", "How do I say hello?")
-        kb.article("basics/hello.md", "How do I say hello politely?", summary="Wave.", questions=["greeting"])
-        wait_for("basics/hello/", "How do I say hello politely?")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def test_hostile_front_matter_stays_inert_in_structured_data_and_link_previews(kb: KbBuilder) -> None:
     title = 'Refunds </script><script>alert(1)</script> "quoted"'
     summary = '0;url=//evil.example/x" http-equiv="refresh <img src=x onerror=alert(2)>'
@@ -276,16 +232,3 @@ def test_dates_read_the_same_everywhere_and_tag_anchors_are_plain() -> None:
 
     assert human_date(date(2026, 3, 3)) == "3 March 2026"
     assert tag_anchor("Sign-in & SSO") == "tag-sign-in-sso" and tag_anchor("<>") == "tag-x"
-
-
-def test_serve_says_where_it_serves_and_names_the_themes_end_of_life(kb: KbBuilder) -> None:
-    kb.article("basics/hello.md", "How do I say hello?", summary="Wave.", questions=["greeting"])
-    server, port = _serve(kb.root, stderr=subprocess.PIPE)
-    try:
-        first = server.stderr.readline()  # type: ignore[union-attr]
-        second = server.stderr.readline()  # type: ignore[union-attr]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert f"http://127.0.0.1:{port}/" in first
-    assert "end of life on 5 May 2027" in second
