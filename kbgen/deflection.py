@@ -6,8 +6,10 @@ notes; the earliest is its publish time), count the notes and the failed searche
 in two windows, as rates per week: since it was published (up to the report's date, at most
 WINDOW_WEEKS), and before it (as long as that, or longer to reach back to its first source
 note, at most WINDOW_WEEKS). On its topic:
-one of the article's source notes, or a question the engine now answers with that article
-(`Engine.ask`, through the report's answer cache). Dismissed notes are left out.
+one of the article's source notes, a question the engine now answers with that article
+(`Engine.ask`, through the report's answer cache), or one that no article answers and the
+engine finds asks what the article's source notes asked (`Engine.same_topic`, as drafts are
+matched to gaps). Dismissed notes are left out.
 """
 
 from __future__ import annotations
@@ -119,9 +121,11 @@ def measure(
     as_of: datetime,
     since: datetime | None = None,
     category: str | None = None,
+    same_topic: Callable[[list[list[str]], list[str]], int | None] | None = None,
 ) -> list[Deflection]:
     """The articles published up to AS_OF (from SINCE; in CATEGORY), newest first, each with the
-    rate of questions on its topic before and after. DECIDE maps questions to the engine's answers."""
+    rate of questions on its topic before and after. DECIDE maps questions to the engine's
+    answers; SAME_TOPIC (`Engine.same_topic`) places a question no article answers."""
     articles = kb.by_slug()
     chosen = {
         slug: (moment, sources)
@@ -139,9 +143,20 @@ def measure(
     asked = [s for s in searches if earliest <= s.when <= as_of]
     answers = decide([n.question for n in live] + [s.query for s in asked])
 
+    slugs = list(chosen)
+    groups = [[n.question for n in chosen[slug][1]] for slug in slugs]
+    placed: dict[str, str] = {}
+
     def answered_by(question: str) -> str:
         found = answers.get(question)
-        return found.best.slug if found is not None and found.answered and found.best is not None else ""
+        if found is not None and found.answered and found.best is not None:
+            return found.best.slug
+        if same_topic is None:
+            return ""
+        if question not in placed:
+            index = same_topic(groups, [question])
+            placed[question] = slugs[index] if index is not None else ""
+        return placed[question]
 
     results = []
     for slug, (moment, sources) in chosen.items():

@@ -362,7 +362,7 @@ def analyze(
         )
     entries.sort(key=lambda e: (-len(e.notes), -len(e.searches), e.slug))
     deflection = measure(kb, every_note, searches, lambda questions: cache.best(questions, progress=step), as_of,
-                         since=since, category=category)
+                         since=since, category=category, same_topic=engine.same_topic)
     cache.save()
     feedback = [s for s in signals or [] if s.get("type") == "feedback" and _signal_time(s, as_of, since)]
     return Coverage(as_of, notes, gaps, entries, matches, in_draft, searches=[s for s in searches if selected(s)],

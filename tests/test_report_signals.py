@@ -169,3 +169,20 @@ def test_verdicts() -> None:
 
     assert verdict(4, 0) == "stopped" and verdict(4, 2) == "fewer" and verdict(4, 3) == "still asked"
     assert verdict(0, 0) == "no questions" and verdict(0, 2) == "still asked" and verdict(4, 0, days=3) == "too early"
+
+
+def test_a_question_no_article_answers_counts_when_the_engine_finds_it_on_the_topic() -> None:
+    resolved = [{"event": "resolved", "article": "euros", "time": "2026-11-01T09:00:00Z", "by": "promote"}]
+    notes = [note("s1", "2026-10-20", "pay in euros?", events=resolved, state="resolved"),
+             note("a1", "2026-11-10", "EUR billing"), note("a2", "2026-11-11", "dark mode")]
+    asked: list[tuple[list[list[str]], list[str]]] = []
+
+    def same_topic(groups: list[list[str]], texts: list[str]) -> int | None:
+        asked.append((groups, texts))
+        return 0 if "EUR" in texts[0] else None
+
+    (found,) = measure(kb(("euros", "billing")), notes, [], answers({}), NOW, same_topic=same_topic)
+    assert found.after.notes == 1  # a1, not a2
+    assert asked[0][0] == [["pay in euros?"]]  # compared with the article's source notes
+    (plain,) = measure(kb(("euros", "billing")), notes, [], answers({}), NOW)
+    assert plain.after.notes == 0
