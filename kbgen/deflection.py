@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .gaps import Search
+from .notes import Note
+
 if TYPE_CHECKING:
     from .engine import Answer
-    from .gaps import Search
     from .kb import KnowledgeBase
-    from .notes import Note
 
 WINDOW_WEEKS = 12  # the longest window compared on each side of the publish date
 MIN_DAYS = 7  # an article published less than a week ago is too new to judge
@@ -143,39 +144,40 @@ def measure(
     asked = [s for s in searches if earliest <= s.when <= as_of]
     answers = decide([n.question for n in live] + [s.query for s in asked])
 
-    slugs = list(chosen)
-    groups = [[n.question for n in chosen[slug][1]] for slug in slugs]
-    placed: dict[str, str] = {}
+    windows = {slug: (moment - reach[slug], moment + spans[slug]) for slug, (moment, _) in chosen.items()}
+    source_of = {n.id: slug for slug, (_, sources) in chosen.items() for n in sources}
+    placed: dict[tuple[str, tuple[str, ...]], int | None] = {}
 
-    def answered_by(question: str) -> str:
-        found = answers.get(question)
-        if found is not None and found.answered and found.best is not None:
-            return found.best.slug
+    def topic(item: Note | Search, inside: list[str]) -> str:
+        """Which of the articles INSIDE (whose windows hold ITEM) ITEM asks about, or ""."""
+        if isinstance(item, Note) and source_of.get(item.id) in inside:
+            return source_of[item.id]
+        found = answers.get(item.question)
+        if found is not None and found.answered:
+            return found.best.slug if found.best is not None and found.best.slug in inside else ""
         if same_topic is None:
             return ""
-        if question not in placed:
-            index = same_topic(groups, [question])
-            placed[question] = slugs[index] if index is not None else ""
-        return placed[question]
+        key = (item.question, tuple(inside))  # the articles whose windows hold the question: fewer to compare
+        if key not in placed:
+            placed[key] = same_topic([[n.question for n in chosen[slug][1]] for slug in inside], [item.question])
+        index = placed[key]
+        return inside[index] if index is not None else ""
+
+    counts = {slug: {"before": [0, 0], "after": [0, 0]} for slug in chosen}
+    for kind, items in ((0, live), (1, asked)):
+        for item in items:
+            inside = [slug for slug, (start, end) in windows.items() if start <= item.when <= end]
+            slug = topic(item, inside) if inside else ""
+            if slug:
+                counts[slug]["before" if item.when < chosen[slug][0] else "after"][kind] += 1
 
     results = []
     for slug, (moment, sources) in chosen.items():
-        span = spans[slug]
-        start, end = moment - reach[slug], moment + span
-        source_ids = {n.id for n in sources}
-        counts = {"before": [0, 0], "after": [0, 0]}
-        for kind, items in ((0, live), (1, asked)):
-            for item in items:
-                if not start <= item.when <= end:
-                    continue
-                on_topic = (kind == 0 and item.id in source_ids) or answered_by(item.question) == slug
-                if on_topic:
-                    counts["before" if item.when < moment else "after"][kind] += 1
         article = articles[slug]
         results.append(Deflection(
             slug, article.title, article.category,
             kb.project.url_for(article.url_path) if article.is_public else "", article.rel,
-            moment, len(sources), Period(*counts["before"], reach[slug].total_seconds() / 86400),
-            Period(*counts["after"], span.total_seconds() / 86400),
+            moment, len(sources), Period(*counts[slug]["before"], reach[slug].total_seconds() / 86400),
+            Period(*counts[slug]["after"], spans[slug].total_seconds() / 86400),
         ))
     return sorted(results, key=lambda d: (-d.published.timestamp(), d.slug))

@@ -186,3 +186,21 @@ def test_a_question_no_article_answers_counts_when_the_engine_finds_it_on_the_to
     assert asked[0][0] == [["pay in euros?"]]  # compared with the article's source notes
     (plain,) = measure(kb(("euros", "billing")), notes, [], answers({}), NOW)
     assert plain.after.notes == 0
+
+
+def test_a_question_is_compared_only_with_the_articles_whose_windows_hold_it() -> None:
+    early = [{"event": "resolved", "article": "old", "time": "2026-03-01T09:00:00Z", "by": "promote"}]
+    late = [{"event": "resolved", "article": "euros", "time": "2026-11-01T09:00:00Z", "by": "promote"}]
+    notes = [note("s0", "2026-02-20", "old topic", events=early, state="resolved"),
+             note("s1", "2026-10-20", "pay in euros?", events=late, state="resolved"),
+             note("a1", "2026-11-10", "EUR billing")]
+    asked: list[list[list[str]]] = []
+
+    def same_topic(groups: list[list[str]], texts: list[str]) -> int | None:
+        asked.append(groups)
+        return 0
+
+    found = {d.slug: d for d in measure(kb(("euros", "billing"), ("old", "billing")), notes, [], answers({}), NOW,
+                                        same_topic=same_topic)}
+    assert asked == [[["pay in euros?"]]]  # "old" was published too long before a1 for its windows to hold it
+    assert found["euros"].after.notes == 1 and found["old"].after.notes == 0
