@@ -5,6 +5,11 @@ A note an article answers is a findability gap: the article exists but the custo
 not find it, so its phrasing should join the article's `questions`. The engine groups the other
 open notes by meaning into gaps, ranked here by volume, recency and how many agents met them.
 
+Customers' failed searches on the public site (`kbgen.signals`) are evidence too: each goes to
+the same engine; one an article answers counts on that article's findability entry, the others
+are grouped with the notes, so a gap holds notes and searches. Only groups with an open note
+are gaps (a search alone names no answer to draft from); searches in no such group are counted.
+
 A gap keeps its id as notes are added: it inherits the id most of its notes had at the last
 report (or in their `drafted` events); a new gap takes the id of its earliest note.
 """
@@ -18,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import chain, count as counting
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from .files import atomic_write_text
 from .jsonio import loads
@@ -30,12 +35,47 @@ if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
 HALF_LIFE_DAYS = 28.0  # a note's weight in the rank halves every four weeks
+SEARCH_WEIGHT = 0.25  # a failed search weighs a quarter of a note in the rank (see rank_score)
 GAP_IDS = "gap-ids.json"  # each note's gap at the last report, so ids carry over
 
 
 @dataclass
+class Search:
+    """A customer's search on the public site that found nothing (it showed 0 results)."""
+
+    query: str
+    time: str  # ISO 8601, UTC, as the service stored it
+    state: ClassVar[str] = "search"  # never "open": a search is evidence in a gap, never its title
+
+    @property
+    def when(self) -> datetime:
+        return parse_time(self.time)
+
+    @property
+    def question(self) -> str:
+        return self.query
+
+
+def failed_searches(signals: list[dict[str, Any]]) -> list[Search]:
+    """The failed searches among the site's signals (`kbgen.signals.read_signals`), oldest first."""
+    found = []
+    for signal in signals:
+        if signal.get("type") == "search" and signal.get("results") == 0 and isinstance(signal.get("query"), str):
+            try:
+                parse_time(str(signal.get("time")))
+            except ValueError:
+                continue
+            if signal["query"].strip():
+                found.append(Search(signal["query"], str(signal["time"])))
+    return sorted(found, key=lambda s: s.time)
+
+
+Evidence = Union[Note, Search]
+
+
+@dataclass
 class Gap:
-    """Open notes that ask the same unanswered thing."""
+    """Open notes that ask the same unanswered thing, and the customers' failed searches that ask it too."""
 
     id: str
     notes: list[Note]
@@ -45,10 +85,15 @@ class Gap:
     rank: int = 0
     drafted: list[Note] = field(default_factory=list)  # notes of this gap already in a draft
     draft: str = ""  # that draft's path, when there is one
+    searches: list[Search] = field(default_factory=list)  # failed searches on the site that ask the same
 
     @property
     def size(self) -> int:
         return len(self.notes)
+
+    @property
+    def search_queries(self) -> list[str]:
+        return distinct(s.query for s in self.searches)
 
     @property
     def first_seen(self) -> str:
@@ -82,12 +127,14 @@ class Gap:
             "title": self.title,
             "category": self.category,
             "size": self.size,
+            "searches": len(self.searches),
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "agents": self.agents,
             "channels": self.channels,
             "phrasings": self.phrasings,
             "answers": self.answers,
+            "search_queries": self.search_queries,
             "note_ids": [n.id for n in self.notes],
             "draft": self.draft or None,
             "drafted_note_ids": [n.id for n in self.drafted],
@@ -105,6 +152,7 @@ class Findable:
     path: str
     notes: list[Note]
     phrasings: list[str]  # the notes' questions not yet among the article's phrasings
+    searches: list[Search] = field(default_factory=list)  # failed searches the article answers
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,7 +162,9 @@ class Findable:
             "url": self.url,
             "path": self.path,
             "size": len(self.notes),
+            "searches": len(self.searches),
             "phrasings": self.phrasings,
+            "search_queries": distinct(s.query for s in self.searches),
             "note_ids": [n.id for n in self.notes],
         }
 
@@ -129,6 +179,10 @@ class Coverage:
     findable: list[Findable]
     matches: dict[str, Answer] = field(default_factory=dict)  # the engine's decision for each open note, by id
     in_draft: int = 0  # gaps whose every note is in a draft: still gaps until an article is published
+    searches: list[Search] = field(default_factory=list)  # the failed searches in scope
+    lone_searches: int = 0  # failed searches in scope grouped with no open note: in no gap
+    feedback: list[dict[str, Any]] = field(default_factory=list)  # "Was this helpful?" votes in scope
+    deflection: list[Any] = field(default_factory=list)  # `kbgen.deflection.Deflection`, one a published article
 
     @property
     def open_notes(self) -> list[Note]:
@@ -208,41 +262,60 @@ def analyze(
     since: datetime | None = None,
     category: str | None = None,
     progress: Progress | None = None,
+    signals: list[dict[str, Any]] | None = None,
 ) -> Coverage:
-    """Match the open notes, group the unanswered ones into ranked gaps."""
+    """Match the open notes and failed searches, group the unanswered ones into ranked gaps.
+
+    SIGNALS are the site's (`kbgen.signals.read_signals`): failed searches join the matching and
+    the grouping, votes are kept for the report; both up to AS_OF and, like notes, from SINCE."""
+    from .deflection import measure
     from .engine.cache import AnswerCache
 
     as_of = as_of or datetime.now(timezone.utc)
     step = progress or (lambda label, done, total: None)
-    notes = [_as_of(n, as_of, kb) for n in notes if n.when <= as_of]
+    every_note = [_as_of(n, as_of, kb) for n in notes if n.when <= as_of]
+    notes = every_note
     open_notes = [n for n in notes if n.state == "open"]
+    searches = [s for s in failed_searches(signals or []) if s.when <= as_of]
     cache = AnswerCache(engine, kb.project.cache_dir)
-    by_question = cache.best([n.question for n in open_notes], progress=step)
-    cache.save()
+    by_question = cache.best([n.question for n in open_notes] + [s.query for s in searches], progress=step)
     engine.remember([n.question for n in open_notes])  # notes logged some other way are encoded once
     matches = {note.id: by_question[note.question] for note in open_notes}
 
+    def match(item: Evidence) -> Answer | None:
+        return by_question.get(item.query) if isinstance(item, Search) else matches.get(item.id)
+
     # --since and --category select notes, and gaps, out of the whole log's grouping: grouping
     # only the selected notes would make other, finer gaps with ids of their own
-    def selected(note: Note) -> bool:
-        return (since is None or note.when >= since) and (category is None or note_category(note, matches.get(note.id)) == category)
+    def selected(item: Evidence) -> bool:
+        if since is not None and item.when < since:
+            return False
+        if category is None:
+            return True
+        if isinstance(item, Search):
+            found = by_question.get(item.query)
+            return bool(found and found.near and found.best and found.best.category == category)
+        return note_category(item, matches.get(item.id)) == category
 
-    findable: dict[str, list[Note]] = {}
-    unanswered: list[Note] = []
-    for note in open_notes:
-        found = matches[note.id]
-        if found.covered and found.best is not None:
-            if selected(note):
-                findable.setdefault(found.best.slug, []).append(note)
+    findable: dict[str, list[Evidence]] = {}
+    hits: dict[str, Any] = {}
+    unanswered: list[Evidence] = []
+    for item in [*open_notes, *searches]:
+        found = match(item)
+        if found is not None and found.covered and found.best is not None:
+            if selected(item):
+                findable.setdefault(found.best.slug, []).append(item)
+                hits.setdefault(found.best.slug, found.best)
         else:
-            unanswered.append(note)
+            unanswered.append(item)
 
     # Drafted notes are grouped too, so that new notes on a drafted topic join its gap (and the
     # gap keeps its id); a gap with no open notes left is a draft waiting, not an open gap.
-    drafted = [n for n in notes if n.state == "drafted"]
-    pool = sorted(unanswered + drafted, key=lambda n: (n.time, n.id))
+    drafted: list[Evidence] = [n for n in notes if n.state == "drafted"]
+    pool = sorted(unanswered + drafted, key=_order)
     gaps: list[Gap] = []
     in_draft = 0
+    lone = 0
     if pool:
         vectors = engine.vectors([n.question for n in pool], progress=step)
         engine.remember([n.question for n in pool])
@@ -252,8 +325,12 @@ def analyze(
         for row, label in enumerate(labels):
             members.setdefault(label, []).append(row)
         clusters = [rows for rows in members.values() if any(pool[r].state == "open" for r in rows)]
-        in_draft = sum(1 for rows in members.values() if all(selected(pool[r]) and pool[r].state == "drafted" for r in rows))
-        gaps = [_gap([pool[r] for r in rows], vectors[rows], matches, as_of) for rows in clusters]
+        in_draft = sum(1 for rows in members.values()
+                       if (kept := [r for r in rows if pool[r].state != "search"])
+                       and all(selected(pool[r]) and pool[r].state == "drafted" for r in kept))
+        lone = sum(1 for rows in members.values() if not any(pool[r].state == "open" for r in rows)
+                   for r in rows if pool[r].state == "search" and selected(pool[r]))
+        gaps = [_gap([pool[r] for r in rows], vectors[rows], match, as_of) for rows in clusters]
         _carry_ids(gaps, _previous_ids(kb.project.cache_dir / GAP_IDS))
         _save_ids(kb.project.cache_dir / GAP_IDS, gaps)
         if since is not None or category is not None:
@@ -261,8 +338,10 @@ def analyze(
             for gap, rows in zip(whole, clusters):
                 kept = [r for r in rows if selected(pool[r])]
                 if any(pool[r].state == "open" for r in kept):
-                    gaps.append(_gap([pool[r] for r in kept], vectors[kept], matches, as_of))
+                    gaps.append(_gap([pool[r] for r in kept], vectors[kept], match, as_of))
                     gaps[-1].id = gap.id
+                else:
+                    lone += sum(1 for r in kept if pool[r].state == "search")
         step("Grouping", 1, 1)
     gaps.sort(key=lambda g: (-g.score, -g.size, g.id))
     for rank, gap in enumerate(gaps, 1):
@@ -272,16 +351,36 @@ def analyze(
 
     entries = []
     for slug, group in findable.items():
-        first = matches[group[0].id].best
-        assert first is not None
+        first = hits[slug]
         article = articles.get(slug)
         known = {phrasing_key(q) for q in (article.questions if article else [])}
-        phrasings = [q for q in distinct(n.question for n in group) if phrasing_key(q) not in known and publishable(q)]
+        found_notes = [n for n in group if isinstance(n, Note)]
+        phrasings = [q for q in distinct(n.question for n in found_notes) if phrasing_key(q) not in known and publishable(q)]
         entries.append(
-            Findable(slug, first.title, first.category, first.url, article.rel if article else "", group, phrasings)
+            Findable(slug, first.title, first.category, first.url, article.rel if article else "", found_notes, phrasings,
+                     [s for s in group if isinstance(s, Search)])
         )
-    entries.sort(key=lambda e: (-len(e.notes), e.slug))
-    return Coverage(as_of, notes, gaps, entries, matches, in_draft)
+    entries.sort(key=lambda e: (-len(e.notes), -len(e.searches), e.slug))
+    deflection = measure(kb, every_note, searches, lambda questions: cache.best(questions, progress=step), as_of,
+                         since=since, category=category, same_topic=engine.same_topic)
+    cache.save()
+    feedback = [s for s in signals or [] if s.get("type") == "feedback" and _signal_time(s, as_of, since)]
+    return Coverage(as_of, notes, gaps, entries, matches, in_draft, searches=[s for s in searches if selected(s)],
+                    lone_searches=lone, feedback=feedback, deflection=deflection)
+
+
+def _order(item: Evidence) -> tuple[str, int, str]:
+    """Oldest first (the engine groups in time order); at one moment notes before searches."""
+    return (item.time, 1, item.query) if isinstance(item, Search) else (item.time, 0, item.id)
+
+
+def _signal_time(signal: dict[str, Any], as_of: datetime, since: datetime | None) -> bool:
+    """Whether SIGNAL was sent in the report's window (from SINCE, up to AS_OF)."""
+    try:
+        moment = parse_time(str(signal.get("time")))
+    except ValueError:
+        return False
+    return moment <= as_of and (since is None or moment >= since)
 
 
 def _as_of(note: Note, moment: datetime, kb: KnowledgeBase) -> Note:
@@ -307,12 +406,15 @@ def event_time(event: dict[str, Any], note: Note) -> datetime:
         return note.when
 
 
-def _gap(members: list[Note], vectors: Any, matches: dict[str, Answer], as_of: datetime) -> Gap:
-    """A gap from one group (members oldest first): its open notes, and any drafted ones."""
+def _gap(members: list[Evidence], vectors: Any, match: Any, as_of: datetime) -> Gap:
+    """A gap from one group (members oldest first): its open notes, any drafted ones, and the
+    failed searches among them. MATCH gives the engine's decision for a member."""
     import numpy as np
 
-    open_notes = [n for n in members if n.state == "open"]
-    drafted = [n for n in members if n.state != "open"]
+    open_notes = [n for n in members if isinstance(n, Note) and n.state == "open"]
+    drafted = [n for n in members if isinstance(n, Note) and n.state != "open"]
+    searches = [s for s in members if isinstance(s, Search)]
+    notes_only = [n for n in members if isinstance(n, Note)]
     # the title: the most central open question (closest to the group's centre) among those that
     # read like a heading: three words or more, no redacted [placeholder] (a drafted note's
     # question is already its draft's title)
@@ -320,26 +422,36 @@ def _gap(members: list[Note], vectors: Any, matches: dict[str, Answer], as_of: d
     ranked = [int(i) for i in np.argsort(-closeness, kind="stable") if members[int(i)].state == "open"]
     fit = [i for i in ranked if len(members[i].question.split()) >= 3 and not PLACEHOLDER.search(members[i].question)]
     closest = (fit or ranked)[0]
-    given = Counter(n.category for n in members if n.category)
+    given = Counter(n.category for n in notes_only if n.category)
     guessed = given or Counter(
-        m.best.category for n in members if (m := matches.get(n.id)) is not None and m.near and m.best is not None
+        m.best.category for n in members if (m := match(n)) is not None and m.near and m.best is not None
     )
     category = min(guessed.items(), key=lambda item: (-item[1], item[0]))[0] if guessed else ""
     drafts = Counter(path for n in drafted if (path := drafted_field(n, "draft")))
     return Gap(
-        gap_id(members[0].id),
+        gap_id(notes_only[0].id),
         open_notes,
         members[closest].question,
         category,
-        rank_score(open_notes, as_of),
+        rank_score(open_notes, as_of, searches),
         drafted=drafted,
         draft=min(drafts.items(), key=lambda item: (-item[1], item[0]))[0] if drafts else "",
+        searches=searches,
     )
 
 
-def rank_score(notes: list[Note], as_of: datetime) -> float:
-    """Recent volume (each note halves in weight every four weeks) times how widely it was met."""
-    weight = sum(0.5 ** (max((as_of - n.when).total_seconds(), 0) / 86400 / HALF_LIFE_DAYS) for n in notes)
+def rank_score(notes: list[Note], as_of: datetime, searches: list[Search] | None = None) -> float:
+    """Recent volume times how widely it was met.
+
+    Each note counts 1 and each failed search SEARCH_WEIGHT (a quarter), both halving every
+    four weeks; the sum is multiplied by 1 + log2(agents who met it). A search weighs less than
+    a note because it is cheap: one visitor retries in other words, and a search that found
+    nothing may still have been answered on the page it led to; a note is a conversation an
+    agent had to hold. Searches add no agents."""
+    def recent(moment: datetime) -> float:
+        return 0.5 ** (max((as_of - moment).total_seconds(), 0) / 86400 / HALF_LIFE_DAYS)
+
+    weight = sum(recent(n.when) for n in notes) + SEARCH_WEIGHT * sum(recent(s.when) for s in searches or [])
     agents = len({n.agent for n in notes if n.agent}) or 1
     return weight * (1 + math.log2(agents))
 

@@ -1,7 +1,8 @@
 """The report's headline figures: how much the knowledge base answers, how fast gaps close, by category.
 
 Computed from the coverage (`kbgen.gaps.analyze`) and the knowledge base; nothing here matches
-or clusters.
+or clusters. The site's signals add failed searches (where they went: a gap, an article that
+answers them, or nowhere) and the "Was this helpful?" votes per article and category.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .gaps import event_time, note_category
+from .text import distinct
 
 if TYPE_CHECKING:
     from .gaps import Coverage
@@ -69,8 +71,16 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, 
         row(article.category)["stale"] += 1
     for article in drafts:
         row(article.category)["drafts"] += 1
+    votes = helpfulness(coverage.feedback, kb, category)
+    for slug, tally in votes["by_article"].items():
+        r = row(tally["category"])
+        r["votes"] = r.get("votes", 0) + tally["votes"]
+        r["helpful_votes"] = r.get("helpful_votes", 0) + tally["helpful"]
     for r in categories.values():
         r["answered_share"] = round(r["answered_when_logged"] / r["notes"], 3) if r["notes"] else None
+        r.setdefault("votes", 0)
+        r.setdefault("helpful_votes", 0)
+        r["helpful_share"] = round(r["helpful_votes"] / r["votes"], 3) if r["votes"] else None
 
     return {
         "notes": len(notes),
@@ -86,8 +96,60 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, 
         "median_days_to_article": median_days_to_article(notes),
         "stale_articles": len(stale),
         "drafts_waiting": len(drafts),
+        "failed_searches": len(coverage.searches),  # searches on the site that showed nothing
+        "failed_searches_in_gaps": sum(len(g.searches) for g in gaps),
+        "failed_searches_findable": sum(len(e.searches) for e in coverage.findable),  # an article answers them
+        "failed_searches_alone": coverage.lone_searches,  # grouped with no open note
+        "helpful_votes": votes["helpful"],
+        "votes": votes["votes"],
+        "helpful_share": votes["helpful_share"],
+        "helpfulness": votes["by_article"],
         "by_category": dict(sorted(categories.items())),
     }
+
+
+def helpfulness(feedback: list[dict[str, Any]], kb: KnowledgeBase, category: str | None = None) -> dict[str, Any]:
+    """The "Was this helpful?" votes: in all, and per article (only CATEGORY's when it is given)."""
+    articles = kb.by_slug()
+    by_article: dict[str, dict[str, Any]] = {}
+    for vote in feedback:
+        slug = str(vote.get("slug") or "")
+        article = articles.get(slug)
+        if not slug or (category and (article is None or article.category != category)):
+            continue
+        tally = by_article.setdefault(slug, {"title": article.title if article else "", "category": article.category if article else "",
+                                             "votes": 0, "helpful": 0})
+        tally["votes"] += 1
+        tally["helpful"] += int(vote.get("helpful") is True)
+    for tally in by_article.values():
+        tally["helpful_share"] = round(tally["helpful"] / tally["votes"], 3)
+    total, helpful = sum(t["votes"] for t in by_article.values()), sum(t["helpful"] for t in by_article.values())
+    return {"votes": total, "helpful": helpful, "helpful_share": round(helpful / total, 3) if total else None,
+            "by_article": dict(sorted(by_article.items()))}
+
+
+def articles_to_fix(feedback: list[dict[str, Any]], kb: KnowledgeBase, min_votes: int, unhelpful_share: float,
+                    category: str | None = None) -> list[dict[str, Any]]:
+    """Articles customers rate unhelpful: at least MIN_VOTES votes, at least UNHELPFUL_SHARE of
+    them "no"; most "no" votes first, each with the reasons given (newest first, once each)."""
+    articles = kb.by_slug()
+    tallies = helpfulness(feedback, kb, category)["by_article"]
+    reasons: dict[str, list[str]] = {}
+    for vote in reversed(feedback):
+        if vote.get("helpful") is False and isinstance(vote.get("reason"), str) and vote["reason"].strip():
+            reasons.setdefault(str(vote.get("slug")), []).append(vote["reason"])
+    found = []
+    for slug, tally in tallies.items():
+        unhelpful = tally["votes"] - tally["helpful"]
+        if tally["votes"] < max(min_votes, 1) or unhelpful / tally["votes"] < unhelpful_share:
+            continue
+        article = articles.get(slug)
+        found.append({
+            "slug": slug, "title": tally["title"], "category": tally["category"], "path": article.rel if article else "",
+            "votes": tally["votes"], "unhelpful": unhelpful, "unhelpful_share": round(unhelpful / tally["votes"], 3),
+            "reasons": distinct(reasons.get(slug, [])),
+        })
+    return sorted(found, key=lambda f: (-f["unhelpful"], -f["unhelpful_share"], f["slug"]))
 
 
 def median_days_to_article(notes: list[Note]) -> float | None:

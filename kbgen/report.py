@@ -1,9 +1,9 @@
 """`kbgen report`: the coverage report as data, and its renderings (Markdown, HTML, terminal).
 
 `build` turns a `gaps.Coverage` into one plain dictionary; every rendering reads only that, so
-the JSON, the pull-request comment and the charts always tell the same story. Note text is
-untrusted: Markdown escapes it and HTML goes through `html.escape`, so a question can never
-become a live link, tag or script.
+the JSON, the pull-request comment and the charts always tell the same story. Note text, search
+queries and vote reasons are untrusted: Markdown escapes them and HTML goes through
+`html.escape`, so a question can never become a live link, tag or script.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from .escape import markdown_inline, terminal
 from .gaps import Coverage
-from .kpis import kpis, stale_articles, waiting_drafts
+from .kpis import articles_to_fix, kpis, stale_articles, waiting_drafts
 from .kb import KnowledgeBase
 
 
@@ -23,12 +23,17 @@ def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str,
     gaps = [g for g in coverage.gaps if g.size >= min_size]
     category = filters.get("category")
     drafts = [a for a in waiting_drafts(kb) if not category or a.category == category]
+    options = kb.project.options
+    rule = {"min_votes": int(options.get("report_min_votes", 5)), "unhelpful_share": float(options.get("report_unhelpful_share", 0.5))}
     return {
         "as_of": today.isoformat(),
         "filters": filters,
         "kpis": kpis(coverage, kb, today, min_size, category),
         "gaps": [g.to_dict() for g in gaps],
         "findability": [e.to_dict() for e in coverage.findable],
+        "articles_to_fix": articles_to_fix(coverage.feedback, kb, rule["min_votes"], rule["unhelpful_share"], category),
+        "articles_to_fix_rule": rule,
+        "deflection": [d.to_dict() for d in coverage.deflection],
         "stale": [
             {
                 "slug": a.slug,
@@ -83,7 +88,24 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Median time from first note to article", _days(k["median_days_to_article"])),
         ("Articles past review date", f"{k['stale_articles']:,}"),
         ("Drafts waiting", f"{k['drafts_waiting']:,}"),
-    ]
+    ] + signal_lines(k)
+
+
+def signal_lines(k: dict[str, Any]) -> list[tuple[str, str]]:
+    """The site's signals as headline figures, when it sent any."""
+    lines = []
+    if k.get("failed_searches"):
+        lines.append(("Failed searches on the site", f"{k['failed_searches']:,}: {k['failed_searches_in_gaps']:,} in gaps, "
+                      f"{k['failed_searches_findable']:,} answered but not found, {k['failed_searches_alone']:,} in no gap"))
+    if k.get("votes"):
+        lines.append(("Rated helpful", f"{_share(k['helpful_share'])} of {_count(k['votes'], 'vote')}"))
+    return lines
+
+
+def verdict_words(entry: dict[str, Any]) -> str:
+    """A deflection entry's verdict with its change, in words."""
+    change = entry["change"]
+    return entry["verdict"] + ("" if change is None or entry["verdict"] == "too early" else f" ({change * 100:+.0f}%)")
 
 
 def category_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -93,7 +115,8 @@ def category_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
         (
             name,
             [f"{r['notes']:,}", _share(r["answered_share"]), f"{r['findability_notes']:,}", f"{r['in_gaps']:,}",
-             f"{r['drafted']:,}", f"{r['closed']:,}", f"{r['open_gaps']:,}", f"{r['stale']:,}", f"{r['drafts']:,}"],
+             f"{r['drafted']:,}", f"{r['closed']:,}", f"{r['open_gaps']:,}", f"{r['stale']:,}", f"{r['drafts']:,}",
+             _share(r.get("helpful_share")) + (f" of {r['votes']:,}" if r.get("votes") else "")],
         )
         for name, r in rows
     ]
@@ -117,18 +140,19 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
     out.append("")
     rows = category_rows(report)
     if rows:
-        out += ["| Category | Notes | Answered when logged | Findability | In gaps | Drafted | Closed | Open gaps | Stale | Drafts |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        out += ["| Category | Notes | Answered when logged | Findability | In gaps | Drafted | Closed | Open gaps | Stale | Drafts | Helpful |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         out += [f"| {md(name)} | {' | '.join(cells)} |" for name, cells in rows]
         out.append("")
 
     gaps = report["gaps"]
     out += [f"### Top gaps ({len(gaps)})", ""]
     if gaps:
-        out += ["| # | Question | Notes | Agents | Last seen | Category | Gap |", "| ---: | --- | ---: | ---: | --- | --- | --- |"]
+        out += ["| # | Question | Notes | Agents | Searches | Last seen | Category | Gap |",
+                "| ---: | --- | ---: | ---: | ---: | --- | --- | --- |"]
         for g in gaps[:top]:
             out.append(
-                f"| {g['rank']} | {md(g['title'])} | {g['size']} | {len(g['agents'])} | {g['last_seen'][:10]} "
+                f"| {g['rank']} | {md(g['title'])} | {g['size']} | {len(g['agents'])} | {g['searches']} | {g['last_seen'][:10]} "
                 f"| {md(g['category']) or '–'} | `{g['id']}` |"
             )
         if len(gaps) > top:
@@ -143,12 +167,42 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
         out.append("Add these phrasings to the article's `questions` (`kbgen report --apply-findability` does it):")
         out.append("")
         for entry in found[:top]:
-            out.append(f"- **{md(entry['title'])}** (`{entry['slug']}`, {_count(entry['size'], 'note')})")
-            out += [f"  - {md(p)}" for p in entry["phrasings"][:8]] or ["  - (its phrasings already cover these notes)"]
+            searches = f", {_count(entry['searches'], 'failed search')}" if entry["searches"] else ""
+            out.append(f"- **{md(entry['title'])}** (`{entry['slug']}`, {_count(entry['size'], 'note')}{searches})")
+            out += [f"  - {md(p)}" for p in entry["phrasings"][:8]] or (
+                ["  - (its phrasings already cover these notes)"] if entry["size"] else [])
+            if entry["search_queries"]:
+                out.append("  - searched for: " + "; ".join(md(q) for q in entry["search_queries"][:5]))
         if len(found) > top:
             out.append(f"\n…and {len(found) - top} more articles (`kbgen report --json` lists all).")
     else:
         out.append("None.")
+    out.append("")
+
+    fix = report["articles_to_fix"]
+    rule = report["articles_to_fix_rule"]
+    out += [f"### Articles to fix: rated unhelpful ({len(fix)})", ""]
+    if fix:
+        out += [f"At least {_count(rule['min_votes'], 'vote')}, {_share(rule['unhelpful_share'])} or more of them \"not helpful\":", ""]
+        for f in fix[:top]:
+            out.append(f"- **{md(f['title'] or f['slug'])}** (`{f['path'] or f['slug']}`): {f['unhelpful']} of {f['votes']} "
+                       f"votes not helpful ({_share(f['unhelpful_share'])})")
+            out += [f"  - {md(r)}" for r in f["reasons"][:5]]
+    else:
+        out.append("None.")
+    out.append("")
+
+    deflection = report["deflection"]
+    out += [f"### Did the article work? Questions per week before and after publishing ({len(deflection)})", ""]
+    if deflection:
+        out += ["| Article | Published | Before: days, notes, searches | A week before | Since: days, notes, searches | A week since | Verdict |",
+                "| --- | --- | --- | ---: | --- | ---: | --- |"]
+        for d in deflection[:top]:
+            b, a = d["before"], d["after"]
+            out.append(f"| {md(d['title'])} (`{d['slug']}`) | {d['published']} | {b['days']:g}, {b['notes']}, {b['searches']} "
+                       f"| {b['per_week']:g} | {a['days']:g}, {a['notes']}, {a['searches']} | {a['per_week']:g} | {verdict_words(d)} |")
+    else:
+        out.append("No article was published for a gap in this window.")
     out.append("")
 
     out += [f"### Articles past their review date ({len(report['stale'])})", ""]
@@ -216,6 +270,30 @@ def _stacked_rows(title: str, rows: list[tuple[str, list[int]]], parts: list[str
     )
 
 
+def _paired_rows(title: str, rows: list[tuple[str, float, float]], chart_id: str) -> str:
+    """Two horizontal bars a label as inline SVG: a figure before (grey) and after (blue)."""
+    width, row_h, label_w = 720, 40, 250
+    rows = [(label if len(label) <= 33 else label[:32] + "…", before, after) for label, before, after in rows]
+    height = row_h * len(rows) + 30
+    top = max((max(b, a) for _, b, a in rows), default=0) or 1
+    body = []
+    for i, (label, before, after) in enumerate(rows):
+        y = 24 + i * row_h
+        body.append(f'<text class="row-label" x="{label_w - 8}" y="{y + 19}">{_e(label)}</text>')
+        for j, (part, value) in enumerate((("before", before), ("after", after))):
+            w = (width - label_w - 60) * value / top
+            body.append(
+                f'<rect class="part-{part}" x="{label_w}" y="{y + j * 17}" width="{w:.1f}" height="15">'
+                f"<title>{_e(label)}: {value:g} a week {part}</title></rect>"
+                f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + j * 17 + 12}">{value:g}</text>'
+            )
+    legend = "".join(f'<span class="key part-{p}"></span>{p} ' for p in ("before", "after"))
+    return (
+        f'<figure class="chart" id="{chart_id}"><figcaption>{_e(title)}<span class="legend">{legend}</span></figcaption>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}">{"".join(body)}</svg></figure>'
+    )
+
+
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 main{max-width:980px;margin:0 auto;padding:24px}
@@ -231,6 +309,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px}
 .chart text{font-size:11px;fill:#59636e;text-anchor:middle}
 .chart text.row-label{text-anchor:end;font-size:12px;fill:#1f2328}.chart text.value{text-anchor:start}
 .chart .bar text.value{text-anchor:middle}
+rect.part-before{fill:#8c959f}rect.part-after{fill:#4051b5}.key.part-before{background:#8c959f}.key.part-after{background:#4051b5}
 rect.part-closed{fill:#2da44e}rect.part-drafted{fill:#8250df}rect.part-findability{fill:#d4a72c}rect.part-gaps{fill:#cf222e}
 .legend{font-weight:400;margin-left:12px;font-size:13px}
 .key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
@@ -243,7 +322,7 @@ details{margin:2px 0}summary{cursor:pointer}
 
 
 def to_html(report: dict[str, Any], top: int = 20) -> str:
-    """One self-contained page: KPIs, three charts, the ranked gaps and the lists."""
+    """One self-contained page: KPIs, the charts, the ranked gaps and the lists."""
     k = report["kpis"]
     kpi_cards = "".join(f'<div class="kpi"><span class="muted">{_e(n)}</span><b>{_e(v)}</b></div>' for n, v in headline(report))
     weekly = _bar_chart("Notes logged per week", [w["week"] for w in k["weekly"]], [w["notes"] for w in k["weekly"]], "chart-weekly")
@@ -261,15 +340,38 @@ def to_html(report: dict[str, Any], top: int = 20) -> str:
         + "".join(f"<li>{_e(p)}</li>" for p in g["phrasings"][:12])
         + "</ul>"
         + (f"<p class=muted>Agents answered: {_e(g['answers'][0])}</p>" if g["answers"] else "")
-        + f"</details></td><td class=n>{g['size']}</td><td class=n>{len(g['agents'])}</td><td>{_e(g['last_seen'][:10])}</td>"
+        + (f"<p class=muted>Customers searched: {_e('; '.join(g['search_queries'][:8]))}</p>" if g["search_queries"] else "")
+        + f"</details></td><td class=n>{g['size']}</td><td class=n>{len(g['agents'])}</td><td class=n>{g['searches']}</td>"
+        f"<td>{_e(g['last_seen'][:10])}</td>"
         f"<td>{_e(g['category'] or '–')}</td><td><code>{_e(g['id'])}</code></td></tr>"
         for g in gaps[:top]
     )
     more = f"<p class=muted>…and {len(gaps) - top} more (kbgen report --json lists all).</p>" if len(gaps) > top else ""
     find_rows = "".join(
         f"<tr><td><a href=\"{_e(f['url'])}\">{_e(f['title'])}</a><br><code>{_e(f['slug'])}</code></td><td class=n>{f['size']}</td>"
-        f"<td><ul>{''.join(f'<li>{_e(p)}</li>' for p in f['phrasings'][:8])}</ul></td></tr>"
+        f"<td class=n>{f['searches']}</td>"
+        f"<td><ul>{''.join(f'<li>{_e(p)}</li>' for p in f['phrasings'][:8])}</ul>"
+        + (f"<p class=muted>Searched for: {_e('; '.join(f['search_queries'][:5]))}</p>" if f["search_queries"] else "")
+        + "</td></tr>"
         for f in report["findability"]
+    )
+    rule = report["articles_to_fix_rule"]
+    fix_rows = "".join(
+        f"<tr><td>{_e(f['title'] or f['slug'])}<br><code>{_e(f['path'] or f['slug'])}</code></td><td class=n>{f['unhelpful']} of {f['votes']}"
+        f" ({_e(_share(f['unhelpful_share']))})</td><td><ul>{''.join(f'<li>{_e(r)}</li>' for r in f['reasons'][:8])}</ul></td></tr>"
+        for f in report["articles_to_fix"][:top]
+    )
+    deflection = report["deflection"]
+    worked = _paired_rows(
+        "Did the article work? Questions a week on its topic, before and after publishing",
+        [(d["title"], d["before"]["per_week"], d["after"]["per_week"]) for d in deflection[:10]], "chart-deflection",
+    ) if deflection else ""
+    deflection_rows = "".join(
+        f"<tr><td>{_e(d['title'])}<br><code>{_e(d['slug'])}</code></td><td>{_e(d['published'])}</td>"
+        f"<td class=n>{d['before']['days']:g} days: {d['before']['notes']}, {d['before']['searches']} ({d['before']['per_week']:g} a week)</td>"
+        f"<td class=n>{d['after']['days']:g} days: {d['after']['notes']}, {d['after']['searches']} ({d['after']['per_week']:g} a week)</td>"
+        f"<td>{_e(verdict_words(d))}</td></tr>"
+        for d in deflection[:top]
     )
     stale_rows = "".join(
         f"<tr><td>{_e(s['title'])}</td><td><code>{_e(s['path'])}</code></td><td>{_e(s['review_by'])}</td><td class=n>{s['days_overdue']}</td></tr>"
@@ -284,12 +386,21 @@ def to_html(report: dict[str, Any], top: int = 20) -> str:
 <section class="kpis">{kpi_cards}</section>
 {weekly}{coverage}
 <h2>Top gaps ({len(gaps)})</h2>{top_gaps}
-<table><thead><tr><th>#</th><th>Question (click for phrasings)</th><th>Notes</th><th>Agents</th><th>Last seen</th><th>Category</th><th>Gap</th></tr></thead>
-<tbody>{gap_rows or '<tr><td colspan=7>No open gaps.</td></tr>'}</tbody></table>{more}
+<table><thead><tr><th>#</th><th>Question (click for phrasings)</th><th>Notes</th><th>Agents</th><th>Searches</th><th>Last seen</th><th>Category</th><th>Gap</th></tr></thead>
+<tbody>{gap_rows or '<tr><td colspan=8>No open gaps.</td></tr>'}</tbody></table>{more}
 <h2>Findability ({len(report['findability'])})</h2>
 <p class="muted">Articles that answer these questions, which customers asked in other words: add the phrasings to the article's <code>questions</code>.</p>
-<table><thead><tr><th>Article</th><th>Notes</th><th>Phrasings to add</th></tr></thead>
-<tbody>{find_rows or '<tr><td colspan=3>None.</td></tr>'}</tbody></table>
+<table><thead><tr><th>Article</th><th>Notes</th><th>Failed searches</th><th>Phrasings to add</th></tr></thead>
+<tbody>{find_rows or '<tr><td colspan=4>None.</td></tr>'}</tbody></table>
+<h2>Articles to fix: rated unhelpful ({len(report['articles_to_fix'])})</h2>
+<p class="muted">At least {rule['min_votes']} "Was this helpful?" votes, {_e(_share(rule['unhelpful_share']))} or more of them "no", with the reasons customers gave.</p>
+<table><thead><tr><th>Article</th><th>Not helpful</th><th>Reasons</th></tr></thead>
+<tbody>{fix_rows or '<tr><td colspan=3>None.</td></tr>'}</tbody></table>
+<h2>Did the article work? ({len(deflection)})</h2>
+<p class="muted">Notes and failed searches on each published article's topic, per week, before and since it was published.</p>
+{worked}
+<table><thead><tr><th>Article</th><th>Published</th><th>Before: notes, searches</th><th>Since: notes, searches</th><th>Verdict</th></tr></thead>
+<tbody>{deflection_rows or '<tr><td colspan=5>No article was published for a gap in this window.</td></tr>'}</tbody></table>
 <h2>Past their review date ({len(report['stale'])})</h2>
 <table><thead><tr><th>Article</th><th>File</th><th>Review by</th><th>Days over</th></tr></thead>
 <tbody>{stale_rows or '<tr><td colspan=4>None.</td></tr>'}</tbody></table>
@@ -342,12 +453,15 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
     table.add_column("Question", ratio=1)
     table.add_column("Notes", justify="right")
     table.add_column("Agents", justify="right")
+    searched = any(g["searches"] for g in gaps)
+    if searched:
+        table.add_column("Searches", justify="right")
     table.add_column("Last seen", no_wrap=True)
     table.add_column("Category", overflow="fold")
     table.add_column("Gap", no_wrap=True, min_width=12)
     for g in gaps[:top]:
-        table.add_row(str(g["rank"]), safe(g["title"]), str(g["size"]), str(len(g["agents"])), safe(g["last_seen"][:10]),
-                      safe(g["category"] or "–"), safe(g["id"]))
+        table.add_row(str(g["rank"]), safe(g["title"]), str(g["size"]), str(len(g["agents"])),
+                      *([str(g["searches"])] if searched else []), safe(g["last_seen"][:10]), safe(g["category"] or "–"), safe(g["id"]))
     console.print(table)
     if len(gaps) > top:
         console.print(f"[dim]…and {len(gaps) - top} more: --top N, or --json for all.[/dim]")
@@ -356,12 +470,36 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
         found = Table(title="Findability: add these phrasings to the article's questions", title_justify="left")
         found.add_column("Article")
         found.add_column("Notes", justify="right")
+        searched = any(e["searches"] for e in report["findability"])
+        if searched:
+            found.add_column("Searches", justify="right")
         found.add_column("Phrasings")
         for entry in report["findability"][:top]:
-            found.add_row(safe(f"{entry['title']}\n{entry['slug']}"), str(entry["size"]), safe("\n".join(entry["phrasings"][:4])))
+            found.add_row(safe(f"{entry['title']}\n{entry['slug']}"), str(entry["size"]), *([str(entry["searches"])] if searched else []),
+                          safe("\n".join(entry["phrasings"][:4])))
         console.print(found)
         hidden = len(report["findability"]) - top
         more = f"…and {hidden} more articles (--top N, or --json for all). " if hidden > 0 else ""
         console.print(f"[dim]{more}kbgen report --apply-findability adds them all and marks those notes resolved.[/dim]")
+    if report["articles_to_fix"]:
+        fix = Table(title="Articles to fix: rated unhelpful", title_justify="left")
+        fix.add_column("Article")
+        fix.add_column("Not helpful", justify="right")
+        fix.add_column("Reasons")
+        for f in report["articles_to_fix"][:top]:
+            fix.add_row(safe(f"{f['title'] or f['slug']}\n{f['path'] or f['slug']}"), f"{f['unhelpful']} of {f['votes']}",
+                        safe("\n".join(f["reasons"][:4])))
+        console.print(fix)
+    if report["deflection"]:
+        worked = Table(title="Did the article work? Questions a week on its topic", title_justify="left")
+        worked.add_column("Article")
+        worked.add_column("Published", no_wrap=True)
+        worked.add_column("A week\nbefore", justify="right")
+        worked.add_column("A week\nsince", justify="right")
+        worked.add_column("Verdict")
+        for d in report["deflection"][:top]:
+            worked.add_row(safe(f"{d['title']}\n{d['slug']}"), d["published"], f"{d['before']['per_week']:g}",
+                           f"{d['after']['per_week']:g}", safe(verdict_words(d)))
+        console.print(worked)
     if report["stale"]:
         console.print(safe("Past their review date: " + ", ".join(s["path"] for s in report["stale"])))

@@ -82,6 +82,10 @@ OPTIONS: dict[str, Option] = {
     "api_site_origin": Option("text", ""),
     "api_signals_per_minute": Option("whole number", 30),
     "api_max_batch": Option("whole number", 500),
+    # `kbgen report`: an article is listed to fix when at least report_min_votes "Was this
+    # helpful?" votes reached it and at least report_unhelpful_share of them (0 to 1) said no
+    "report_min_votes": Option("whole number", 5),
+    "report_unhelpful_share": Option("number", 0.5),
 }
 
 
@@ -105,6 +109,8 @@ def problem(name: str, value: Any) -> str:
         return f"'{name}' must be 'name: value' lines, not {value!r}"
     if kind == "choice" and value not in option.choices:
         return f"'{name}' must be one of {', '.join(option.choices)}, not {value!r}"
+    if name == "report_unhelpful_share" and value > 1:
+        return f"'{name}' is a share from 0 to 1 (0.5: half the votes), not {value!r}"
     if name == "footer_links":
         for item in value:
             label, bar, url = item.rpartition("|")

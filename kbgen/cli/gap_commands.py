@@ -49,8 +49,11 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
     kb = KnowledgeBase.load(project)
     if category and category not in kb.categories:
         fail(f"--category: no category '{category}' in kb/ (known: {', '.join(sorted(kb.categories))})")
+    from kbgen.signals import read_signals
+
     problems: list[ReadProblem] = []
     notes = NoteLog(project.gaps_dir).read(problems)
+    signals = read_signals(project.gaps_dir, problems)
     for problem in problems:
         where = f"{project.relpath(Path(problem.path))}:{problem.line}" if problem.line else project.relpath(Path(problem.path))
         warn(f"{where}: {problem.message}")
@@ -71,7 +74,8 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
 
         engine = open_engine(project, on_warning=warn, progress=step)
         since_moment = datetime.combine(since_date, datetime.min.time(), timezone.utc) if since_date else None
-        coverage = analyze(kb, notes, engine, as_of=moment, since=since_moment, category=category, progress=step)
+        coverage = analyze(kb, notes, engine, as_of=moment, since=since_moment, category=category, progress=step,
+                           signals=signals)
     elapsed = time.monotonic() - started
     if elapsed >= 10 and not quiet:  # a first report over a large log encodes every question once
         typer.echo(f"Matched and grouped {len(notes):,} notes in {elapsed:.0f} s; later reports reuse that work.", err=True)
@@ -99,7 +103,9 @@ def report_command(
 
     Every open note is matched with the same engine as `kbgen ask`. Notes an article already
     answers are findability fixes (add the customers' words to its questions); the rest are
-    clustered into gaps, ranked by volume, recency and how many agents met them.
+    clustered into gaps, ranked by volume, recency and how many agents met them. The site's
+    failed searches join the notes; articles customers rate unhelpful are listed to fix, and
+    each article published for a gap shows its topic's questions a week before and after.
 
     Example: kbgen report --markdown --since 2026-10-01 >> "$GITHUB_STEP_SUMMARY"
     """
@@ -159,7 +165,7 @@ def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:
     events = []
     NoteLog(project.gaps_dir).ensure_writable()
     for entry in coverage.findable:
-        if not entry.path:
+        if not entry.path or not entry.notes:  # a findability entry of failed searches alone: nothing to resolve
             continue
         edit_file(project.root / entry.path, entry.path, lambda text, e=entry: add_to_list(text, "questions", e.phrasings, where=e.path))
         events += [(note.id, "resolved", {"article": entry.slug, "by": "findability"}) for note in entry.notes]

@@ -286,3 +286,67 @@ def test_markdown_keeps_entities_and_dollars_as_text(project: Path) -> None:
 def test_filters_that_match_nothing_say_so(project: Path) -> None:
     result = run_kbgen("report", "--json", "--since", "2030-01-01", cwd=project)
     assert result.code == 0 and "no notes on or after 2030-01-01" in result.stderr
+
+
+def _signals(root: Path, *records: dict, when: str = "2026-10-23T12:00:00Z") -> None:
+    """Store site signals as the team service does (checked and redacted by make_signal)."""
+    from kbgen.signals import SignalLog, make_signal
+
+    slugs = [p.stem for p in (root / "kb").rglob("*.md")]
+    SignalLog(root / "gaps").append([make_signal(r, slugs, now=when) for r in records])
+
+
+def test_report_json_on_a_knowledge_base_with_signals(project: Path) -> None:
+    _signals(project, {"type": "search", "query": "invoices in euros", "results": 0},
+             {"type": "search", "query": "euro invoice", "results": 0},
+             {"type": "search", "query": "euro invoice", "results": 2},  # it found something: not a failed search
+             {"type": "search", "query": "reset my password", "results": 0})
+    _signals(project, *({"type": "feedback", "slug": "refunds", "helpful": False, "reason": "<b>slow</b> [x](https://evil.example)"}
+                        for _ in range(4)), {"type": "feedback", "slug": "refunds", "helpful": True})
+    _signals(project, {"type": "search", "query": "euros please", "results": 0}, when="2026-11-02T10:00:00Z")  # after --as-of
+    with (project / "gaps" / "signals" / "2026-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"type": "search", "query": \n')
+    result = run_kbgen("report", "--json", "--as-of", AS_OF, cwd=project)
+    assert result.code == 0, result.stderr
+    assert "gaps/signals/2026-10.jsonl:" in result.stderr and "not a valid signal" in result.stderr
+    report = json.loads(result.stdout)
+    k = report["kpis"]
+    assert k["failed_searches"] == 3
+    assert k["failed_searches_in_gaps"] + k["failed_searches_findable"] + k["failed_searches_alone"] == 3
+    euros = next(g for g in report["gaps"] if "N04" in g["note_ids"])
+    assert euros["searches"] == 2 and set(euros["search_queries"]) == {"invoices in euros", "euro invoice"}
+    assert euros["rank"] == 1
+    reset = next(f for f in report["findability"] if f["slug"] == "reset-password")
+    assert reset["searches"] == 1 and reset["search_queries"] == ["reset my password"]
+    assert "reset my password" not in reset["phrasings"]  # searches are never written into an article
+    (fix,) = report["articles_to_fix"]
+    assert (fix["slug"], fix["votes"], fix["unhelpful"]) == ("refunds", 5, 4)
+    assert len(fix["reasons"]) == 1
+    assert (k["votes"], k["helpful_votes"], k["by_category"]["billing"]["helpful_share"]) == (5, 1, 0.2)
+    assert [d["slug"] for d in report["deflection"]] == ["change-plan"]
+    # the thresholds are the plugin's options
+    (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text(encoding="utf-8")
+                                        + "plugins:\n  - kbgen:\n      report_min_votes: 6\n", encoding="utf-8")
+    assert _report(project)["articles_to_fix"] == []
+    assert _report(project, "--category", "account")["kpis"]["votes"] == 0
+
+
+def test_vote_reasons_are_inert_in_every_rendering(project: Path, tmp_path: Path) -> None:
+    # the service refuses live markup; a shard edited by hand (or an older service) may still hold it
+    reason = "<img src=x onerror=alert(1)> [click](https://evil.example/r) \x1b[31mred"
+    (project / "gaps" / "signals").mkdir()
+    with (project / "gaps" / "signals" / "2026-10.jsonl").open("w", encoding="utf-8") as handle:
+        for day in range(10, 15):
+            handle.write(json.dumps({"type": "feedback", "time": f"2026-10-{day}T10:00:00Z", "slug": "refunds",
+                                     "helpful": False, "reason": reason}) + "\n")
+    line = _markdown_line(project, "onerror")
+    import markdown
+
+    rendered = markdown.markdown(line)
+    assert "<img" not in rendered and "<a " not in rendered
+    page = tmp_path / "r.html"
+    assert run_kbgen("report", "--html", str(page), "--as-of", AS_OF, cwd=project).code == 0
+    html_text = page.read_text(encoding="utf-8")
+    assert "<img" not in html_text and "&lt;img src=x onerror=alert(1)&gt;" in html_text and 'id="chart-deflection"' in html_text
+    terminal_out = run_kbgen("report", "--as-of", AS_OF, cwd=project).stdout
+    assert "Articles to fix" in terminal_out and "\x1b" not in terminal_out
