@@ -89,7 +89,10 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `kbgen api toke
 
 def create_app(project: Project, warn: Any = None) -> FastAPI:
     """The ASGI app for PROJECT, its engine loaded (warm) before the first request."""
+    from kbgen.store import open_store
+
     warm = Warm(project, warn)
+    store = open_store(project)  # one store (one database connection) for every request
     tokens = TokenStore(project.root)
     max_batch = int(project.options.get("api_max_batch") or 500)
     public_domains = list(project.options.get("public_email_domains") or [])
@@ -186,7 +189,7 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
     def logger(token: Token) -> Any:
         from kbgen.agents import Logger
 
-        return Logger(project, lambda _: warm.refresh(), warm.warn, agent=token.agent)
+        return Logger(project, lambda _: warm.refresh(), warm.warn, agent=token.agent, store=store)
 
     @app.post("/v1/notes", response_model=models.NoteResponse, response_model_exclude_none=True, tags=["agents"],
               responses={401: {"model": models.Problem}, 422: {"model": models.Problem}})
@@ -228,13 +231,13 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
         """From the public site, no token: a search that settled (query, how many results; 0 is a
         failed search) or a "Was this helpful?" vote on an article. Redacted, then appended;
         nothing else. CORS admits the site's origin only; rate and size limited."""
-        from kbgen.signals import SignalLog, make_signal
+        from kbgen.signals import make_signal
 
         record = signal.root.model_dump(exclude_unset=True)
         if record["type"] == "feedback" and record["slug"] not in warm.public_slugs:
             warm.refresh()  # perhaps an article published since (looked at every few seconds at most)
         line = make_signal(record, warm.public_slugs, public_domains)
-        SignalLog(project.gaps_dir).append([line])
+        store.append_signals([line])
         return JSONResponse({"stored": True}, status_code=201)
 
     app.add_middleware(Guard, origin=site_origin(project), per_minute=int(project.options.get("api_signals_per_minute") or 0))
