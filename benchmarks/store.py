@@ -1,0 +1,168 @@
+"""Notes stored per second by 64 concurrent clients: the gaps/ files against PostgreSQL (issue 14).
+
+On a copy of the demo knowledge base (its index and vectors built first), for each store in
+turn (the gaps/ files, today's store, are the baseline; then a PostgreSQL server started from
+Debian's packages for this run, on loopback): `kbgen api` is started with KBGEN_STORE set, and
+64 client threads each POST their notes to /v1/notes over one kept-alive connection, each note
+with an id of its own, and each client's first note sent twice (an agent's tool retrying). Then
+every note is read back from the store: an acknowledged note missing is lost, an id stored twice
+is duplicated; both must be 0. RUNS rounds a store, interleaved; medians printed.
+
+The same 64 threads also append straight to the store (no HTTP, no matching): the store's own
+ceiling, to tell the service's cost from the store's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from agents import KBGEN, demo_copy, run  # noqa: E402
+from corpus import median  # noqa: E402
+
+CLIENTS = 64
+QUESTIONS = ["how do I move my workspace to another region", "can the invoice show our VAT number",
+             "is there a dark mode for the mobile app", "how do I merge two accounts", "do you offer a nonprofit discount"]
+
+
+def start_service(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    service = subprocess.Popen([*KBGEN, "api", "--port", str(port)], cwd=root, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+            return service, port
+        except OSError:
+            if service.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("kbgen api did not start")
+            time.sleep(0.1)
+
+
+def client(port: int, token: str, tag: str, number: int, count: int, acked: list[str], failed: list[str]) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    ids = [f"{tag}-{number}-{k}" for k in range(count)]
+    for k, note_id in enumerate([ids[0], *ids]):  # the first sent twice: stored once
+        body = json.dumps({"question": f"{QUESTIONS[k % len(QUESTIONS)]} ({number}.{k})", "answer": "bench", "id": note_id})
+        for attempt in range(3):
+            try:
+                connection.request("POST", "/v1/notes", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                break
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        else:
+            failed.append(note_id)
+            continue
+        if response.status in (200, 201):
+            acked.append(note_id)
+        else:
+            failed.append(f"{note_id}: HTTP {response.status}")
+    connection.close()
+
+
+def service_round(root: Path, port: int, token: str, tag: str, per_client: int, read_ids) -> dict[str, float]:
+    acked: list[str] = []
+    failed: list[str] = []
+    threads = [threading.Thread(target=client, args=(port, token, tag, n, per_client, acked, failed)) for n in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    stored = Counter(i for i in read_ids() if i.startswith(tag + "-"))
+    lost = len(set(acked) - set(stored))
+    duplicated = sum(c - 1 for c in stored.values() if c > 1)
+    return {"per_second": CLIENTS * per_client / elapsed, "lost": lost, "duplicated": duplicated,
+            "failed": len(failed), "stored": len(stored)}
+
+
+def direct_round(store, tag: str, per_client: int) -> dict[str, float]:
+    from kbgen.notes import make_note
+
+    def writer(number: int) -> None:
+        for k in range(per_client):
+            store.append([make_note({"question": f"{QUESTIONS[k % 5]} ({number}.{k})", "id": f"{tag}-{number}-{k}"})])
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    stored = Counter(n.id for n in store.read() if n.id.startswith(tag + "-"))
+    return {"per_second": CLIENTS * per_client / elapsed, "stored": len(stored),
+            "duplicated": sum(c - 1 for c in stored.values() if c > 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="rounds a store (default 3)")
+    parser.add_argument("--per-client", type=int, default=15, help="notes each of the 64 clients logs a round (default 15)")
+    args = parser.parse_args()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "kbgen")], check=True)
+    from tests.postgres import Unavailable, fresh_schema, server
+
+    from kbgen.store.jsonl import JsonlStore
+    from kbgen.store.postgres import PostgresStore
+
+    results: dict[str, list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp_name, server(settings=("fsync=on",)) as pg:
+        url = fresh_schema(pg, "bench")
+        root = demo_copy(Path(tmp_name))
+        run([*KBGEN, "ask", "warm up the cache", "--json"], root)
+        token = subprocess.run([*KBGEN, "api", "token", "create", "--agent", "bench"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+        stores = {"files": (JsonlStore(root / "gaps"), {"KBGEN_STORE": ""}), "postgresql": (PostgresStore(url), {"KBGEN_STORE": url})}
+        services = {name: start_service(root, env) for name, (_, env) in stores.items()}
+        try:
+            for r in range(args.runs):
+                for name, (store, _) in stores.items():
+                    _, port = services[name]
+                    results.setdefault(f"{name}: 64 clients POST /v1/notes", []).append(
+                        service_round(root, port, token, f"S{r}{name[0]}", args.per_client, lambda s=store: [n.id for n in s.read()]))
+                    results.setdefault(f"{name}: 64 threads append to the store", []).append(
+                        direct_round(store, f"D{r}{name[0]}", args.per_client))
+        finally:
+            for service, _ in services.values():
+                service.terminate()
+                service.wait(timeout=30)
+    print(f"{CLIENTS} clients x {args.per_client} notes (+1 repeated id each), {args.runs} rounds a store, 2 cores, loopback")
+    for name, rounds in results.items():
+        rates = [r["per_second"] for r in rounds]
+        lost = sum(r.get("lost", 0) for r in rounds)
+        duplicated = sum(r["duplicated"] for r in rounds)
+        failed = sum(r.get("failed", 0) for r in rounds)
+        print(f"{name}: median {median(rates):.0f} notes/s (rounds: {', '.join(f'{x:.0f}' for x in rates)}); "
+              f"lost {lost}, duplicated {duplicated}, failed requests {failed}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as exc:  # noqa: BLE001
+        if type(exc).__name__ == "Unavailable":
+            raise SystemExit(f"benchmarks/store.py: no PostgreSQL: {exc}")
+        raise
