@@ -271,7 +271,7 @@ def export_command(json_output: JsonOption = False) -> None:
     nothing new. The shards are the same JSON Lines files the embedded store keeps, so editors
     review and merge them as any other notes.
 
-    Example: KBGEN_STORE=postgresql://kbgen@db/kbgen kbgen export && git add gaps/
+    Example: kbgen export && git add gaps/   (with KBGEN_STORE=postgresql://kbgen@db/kbgen)
     """
     from kbgen.project import Project
     from kbgen.store import export, open_store, store_url
