@@ -8,7 +8,8 @@ with an id of its own, and each client's first note sent twice (an agent's tool 
 every note is read back from the store: an acknowledged note missing is lost, an id stored twice
 is duplicated; both must be 0. RUNS rounds a store, interleaved; medians printed.
 
-The same 64 threads also append straight to the store (no HTTP, no matching): the store's own
+The same 64 clients also send their notes ten a request (`/v1/notes/batch`, as `kbgen log -`
+and bots with a backlog do), and 64 threads append straight to the store (no HTTP, no matching): the store's own
 ceiling, to tell the service's cost from the store's.
 """
 
@@ -56,35 +57,44 @@ def start_service(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, in
             time.sleep(0.1)
 
 
-def client(port: int, token: str, tag: str, number: int, count: int, acked: list[str], failed: list[str]) -> None:
+def client(port: int, token: str, tag: str, number: int, count: int, acked: list[str], failed: list[str],
+           batch: int = 1) -> None:
+    """COUNT notes (the first sent twice), one a request, or BATCH a request to /v1/notes/batch."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     ids = [f"{tag}-{number}-{k}" for k in range(count)]
-    for k, note_id in enumerate([ids[0], *ids]):  # the first sent twice: stored once
-        body = json.dumps({"question": f"{QUESTIONS[k % len(QUESTIONS)]} ({number}.{k})", "answer": "bench", "id": note_id})
+    sent = [ids[0], *ids]
+    notes = [{"question": f"{QUESTIONS[k % len(QUESTIONS)]} ({number}.{k})", "answer": "bench", "id": note_id}
+             for k, note_id in enumerate(sent)]
+    for start in range(0, len(notes), batch):
+        group = notes[start : start + batch]
+        path, body = ("/v1/notes", json.dumps(group[0])) if batch == 1 else ("/v1/notes/batch", json.dumps({"notes": group}))
         for attempt in range(3):
             try:
-                connection.request("POST", "/v1/notes", body=body, headers=headers)
+                connection.request("POST", path, body=body, headers=headers)
                 response = connection.getresponse()
-                response.read()
+                answer = response.read()
                 break
             except (OSError, http.client.HTTPException):
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         else:
-            failed.append(note_id)
+            failed.extend(n["id"] for n in group)
             continue
-        if response.status in (200, 201):
-            acked.append(note_id)
+        if response.status not in (200, 201):
+            failed.extend(f"{n['id']}: HTTP {response.status}" for n in group)
+        elif batch == 1:
+            acked.append(group[0]["id"])
         else:
-            failed.append(f"{note_id}: HTTP {response.status}")
+            acked.extend(n["id"] for n, r in zip(group, json.loads(answer)["results"]) if "stored" in r)
     connection.close()
 
 
-def service_round(root: Path, port: int, token: str, tag: str, per_client: int, read_ids) -> dict[str, float]:
+def service_round(root: Path, port: int, token: str, tag: str, per_client: int, read_ids, batch: int = 1) -> dict[str, float]:
     acked: list[str] = []
     failed: list[str] = []
-    threads = [threading.Thread(target=client, args=(port, token, tag, n, per_client, acked, failed)) for n in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(port, token, tag, n, per_client, acked, failed, batch))
+               for n in range(CLIENTS)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -143,6 +153,9 @@ def main() -> None:
                     _, port = services[name]
                     results.setdefault(f"{name}: 64 clients POST /v1/notes", []).append(
                         service_round(root, port, token, f"S{r}{name[0]}", args.per_client, lambda s=store: [n.id for n in s.read()]))
+                    results.setdefault(f"{name}: 64 clients POST /v1/notes/batch, 10 notes a request", []).append(
+                        service_round(root, port, token, f"B{r}{name[0]}", args.per_client * 4, lambda s=store: [n.id for n in s.read()],
+                                      batch=10))
                     results.setdefault(f"{name}: 64 threads append to the store", []).append(
                         direct_round(store, f"D{r}{name[0]}", args.per_client))
         finally:
