@@ -90,17 +90,22 @@ def client(port: int, token: str, tag: str, number: int, count: int, acked: list
     connection.close()
 
 
-def service_round(root: Path, port: int, token: str, tag: str, per_client: int, read_ids, batch: int = 1) -> dict[str, float]:
-    acked: list[str] = []
-    failed: list[str] = []
-    threads = [threading.Thread(target=client, args=(port, token, tag, n, per_client, acked, failed, batch))
-               for n in range(CLIENTS)]
+def _timed(threads: list[threading.Thread]) -> float:
+    """Seconds from starting THREADS to the last one's end."""
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def service_round(root: Path, port: int, token: str, tag: str, per_client: int, read_ids, batch: int = 1) -> dict[str, float]:
+    acked: list[str] = []
+    failed: list[str] = []
+    threads = [threading.Thread(target=client, args=(port, token, tag, n, per_client, acked, failed, batch))
+               for n in range(CLIENTS)]
+    elapsed = _timed(threads)
     stored = Counter(i for i in read_ids() if i.startswith(tag + "-"))
     lost = len(set(acked) - set(stored))
     duplicated = sum(c - 1 for c in stored.values() if c > 1)
@@ -116,12 +121,7 @@ def direct_round(store, tag: str, per_client: int) -> dict[str, float]:
             store.append([make_note({"question": f"{QUESTIONS[k % 5]} ({number}.{k})", "id": f"{tag}-{number}-{k}"})])
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(CLIENTS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = _timed(threads)
     stored = Counter(n.id for n in store.read() if n.id.startswith(tag + "-"))
     return {"per_second": CLIENTS * per_client / elapsed, "stored": len(stored),
             "duplicated": sum(c - 1 for c in stored.values() if c > 1)}

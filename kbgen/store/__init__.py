@@ -76,6 +76,30 @@ class NoteStore(Protocol):
         ...
 
 
+class EventWriter:
+    """`add_event` and `add_events` for a store, over its `append_event_records`."""
+
+    def append_event_records(self, records: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def add_event(self, note_id: str, event: str, **data: Any) -> dict[str, Any]:
+        """Append an event (drafted, resolved, dismissed, reopened) that names a note."""
+        return self.add_events([(note_id, event, data)])[0]
+
+    def add_events(self, events: Iterable[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Append events (note id, event, data), all stamped now; NoteError for an unknown event."""
+        from ..notes import EVENTS, NoteError, utc_now
+
+        now = utc_now()
+        records = []
+        for note_id, event, data in events:
+            if event not in EVENTS:
+                raise NoteError(f"unknown event '{event}' (known: {', '.join(EVENTS)})")
+            records.append({"type": "event", "note": note_id, "event": event, "time": now, **data})
+        self.append_event_records(records)
+        return records
+
+
 class StoreError(KbgenError):
     """KBGEN_STORE names a store kbgen cannot open."""
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from ..jsonio import bounded_lines, loads
 from ..notes import EVENTS, Note, NoteError, ReadProblem, Stored, _check_time, _note_from_record, fold, utc_now
+from . import EventWriter
 
 LOCK_NAME = ".lock"
 SIGNALS = "signals"  # the folder of the site's signals, inside gaps/
 
 
-class JsonlStore:
+class JsonlStore(EventWriter):
     """The shards under gaps/: append notes and events, read notes with their state."""
 
     name = "gaps/ (JSON Lines files)"
@@ -91,20 +92,6 @@ class JsonlStore:
                 for shard, chunk_lines in lines.items():
                     _append_lines(shard, chunk_lines)
         return results
-
-    def add_event(self, note_id: str, event: str, **data: Any) -> dict[str, Any]:
-        """Append an event (drafted, resolved, dismissed, reopened) that names a note."""
-        if event not in EVENTS:
-            raise NoteError(f"unknown event '{event}' (known: {', '.join(EVENTS)})")
-        return self.add_events([(note_id, event, data)])[0]
-
-    def add_events(self, events: Iterable[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        now = utc_now()
-        records = [{"type": "event", "note": note_id, "event": event, "time": now, **data} for note_id, event, data in events]
-        if records:
-            with self.locked():
-                _append_lines(self.shard_for(now), [_line(r) for r in records])
-        return records
 
     def find(self, note_id: str) -> Note | None:
         """The stored note with NOTE_ID, events folded in (a byte search, so only its lines are parsed)."""

@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..jsonio import loads
-from ..notes import EVENTS, Note, NoteError, ReadProblem, Stored, _check_time, _note_from_record, fold, utc_now
-from . import StoreError
+from ..notes import EVENTS, Note, NoteError, ReadProblem, Stored, _check_time, _note_from_record, fold
+from . import EventWriter, StoreError
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -56,7 +56,7 @@ def describe(url: str) -> str:
     return f"PostgreSQL at {parts.netloc.rpartition('@')[2] or 'localhost'}{parts.path or '/'}"
 
 
-class PostgresStore:
+class PostgresStore(EventWriter):
     """Notes, events and signals in PostgreSQL; one connection, used by one call at a time."""
 
     def __init__(self, url: str):
@@ -146,17 +146,6 @@ class PostgresStore:
                 inserted.discard(note.id)  # a second note with the same id in one batch was not stored
                 results.append(Stored(note, stored))
         return results
-
-    def add_event(self, note_id: str, event: str, **data: Any) -> dict[str, Any]:
-        if event not in EVENTS:
-            raise NoteError(f"unknown event '{event}' (known: {', '.join(EVENTS)})")
-        return self.add_events([(note_id, event, data)])[0]
-
-    def add_events(self, events: Iterable[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        now = utc_now()
-        records = [{"type": "event", "note": note_id, "event": event, "time": now, **data} for note_id, event, data in events]
-        self.append_event_records(records)
-        return records
 
     def append_event_records(self, records: list[dict[str, Any]]) -> None:
         """Append event records as they are (each with its own time)."""
