@@ -22,14 +22,9 @@ from .errors import KbgenError
 CHANNELS = ("chat", "email", "phone", "in-person", "other")
 EVENTS = ("drafted", "resolved", "dismissed", "reopened")
 STATES = ("open", "drafted", "resolved", "dismissed")
-LIMITS = {
-    "question": 2_000, "answer": 20_000, "agent": 200, "ticket": 200, "tag": 100,
-    "category": 100, "id": 200, "channel": 20, "time": 40,
-}
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UNDECODED_RE = re.compile("[\ud800-\udfff]")  # lone surrogates: bytes that were not UTF-8, or a broken \ud83d
-_TEXT_ONLY = ("question", "answer", "agent", "channel", "category", "time")
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a note older than this is a typo in its year
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -43,25 +38,29 @@ class Field:
     required: bool = False  # every stored note has it (and it is written even when empty)
     given: bool = True  # a caller may give it (`kbgen log`, a request); False: kbgen sets it
     default: Any = ""
+    limit: int = 0  # characters a text given may have
+    number_ok: bool = False  # a caller may give a number (a ticket or id from a helpdesk)
 
 
 # The one table of a note's stored fields, in the order a stored line holds them: it drives
 # `Note.record`, reading a stored line back and the fields `make_note` accepts.
 FIELDS = (
-    Field("id", str, required=True),
-    Field("time", str, required=True),
-    Field("question", str, required=True),
-    Field("answer", str),
-    Field("agent", str),
-    Field("channel", str, default="other"),
-    Field("ticket", str),
+    Field("id", str, required=True, limit=200, number_ok=True),
+    Field("time", str, required=True, limit=40),
+    Field("question", str, required=True, limit=2_000),
+    Field("answer", str, limit=20_000),
+    Field("agent", str, limit=200),
+    Field("channel", str, default="other", limit=20),
+    Field("ticket", str, limit=200, number_ok=True),
     Field("tags", list),
-    Field("category", str),
+    Field("category", str, limit=100),
     Field("redacted", list, given=False),
     Field("matched", list, given=False),
     Field("answered", bool, required=True, given=False, default=False),
 )
 _GIVEN = tuple(f.name for f in FIELDS if f.given)
+LIMITS = {**{f.name: f.limit for f in FIELDS if f.limit}, "tag": 100}  # "tag": each of "tags"
+_TEXT_ONLY = tuple(f.name for f in FIELDS if f.kind is str and not f.number_ok)
 
 
 class NoteError(KbgenError):
