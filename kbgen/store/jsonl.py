@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,9 @@ from . import EventWriter
 
 LOCK_NAME = ".lock"
 SIGNALS = "signals"  # the folder of the site's signals, inside gaps/
+# a note line's "id" key and its JSON string (a quote inside a text value is always escaped, so
+# this matches keys only; events name their note by "note")
+_ID_KEY = re.compile(rb'"id":("(?:[^"\\\n]|\\.)*")')
 
 
 class JsonlStore(EventWriter):
@@ -31,6 +35,10 @@ class JsonlStore(EventWriter):
 
     def __init__(self, gaps_dir: Path):
         self.dir = gaps_dir
+        # the ids stored so far and how far each shard was read for them (its inode, bytes): a
+        # store kept open (the service) reads only what was appended since, by anyone
+        self._ids: set[str] = set()
+        self._read_to: dict[Path, tuple[int, int]] = {}
 
     def shards(self) -> list[Path]:
         """The shard files, oldest first: regular files only (a folder, FIFO or device named like
@@ -114,17 +122,34 @@ class JsonlStore(EventWriter):
         return fold([found], events)[0] if found is not None else None
 
     def _existing_ids(self, wanted: set[str]) -> set[str]:
-        """Which of WANTED are already stored (a byte search first, so most shards are not parsed)."""
-        found: set[str] = set()
+        """Which of WANTED are already stored; the caller holds the lock.
+
+        The ids are found by a search of the bytes (no line is parsed), and only in what was
+        appended since the last call; a shard that shrank or was replaced (a checkout) is read
+        again from the start."""
         if not wanted:
-            return found
-        needles = {note_id: f'"id":{json.dumps(note_id, ensure_ascii=False)}'.encode() for note_id in wanted}
-        for shard in self.shards():
-            data = shard.read_bytes()
-            for note_id, needle in needles.items():
-                if note_id not in found and needle in data:
-                    found.add(note_id)
-        return found
+            return set()
+        shards = self.shards()
+        if set(self._read_to) - set(shards):
+            self._ids, self._read_to = set(), {}
+        for shard in shards:
+            try:
+                info = shard.stat()
+                inode, done = self._read_to.get(shard, (info.st_ino, 0))
+                if inode != info.st_ino or info.st_size < done:
+                    self._ids, self._read_to = set(), {}
+                    return self._existing_ids(wanted)
+                if info.st_size == done:
+                    continue
+                with shard.open("rb") as handle:
+                    handle.seek(done)
+                    data = handle.read(info.st_size - done)
+            except OSError:
+                continue
+            end = data.rfind(b"\n") + 1  # whole lines only: a torn tail is read once it is closed off
+            self._ids.update(json.loads(key) for key in _ID_KEY.findall(data, 0, end))
+            self._read_to[shard] = (inode, done + end)
+        return wanted & self._ids
 
     def read(self, problems: list[ReadProblem] | None = None) -> list[Note]:
         """Every note, oldest first, with its events folded in; bad lines go to PROBLEMS."""

@@ -123,3 +123,18 @@ def test_an_unreachable_postgresql_is_one_clear_error() -> None:
     assert "cannot reach PostgreSQL at 127.0.0.1:9/none" in caught.value.message and "secret" not in str(caught.value)
     with pytest.raises(NoteError, match="nothing was changed"):
         store.ensure_writable()
+
+
+def test_two_handles_on_one_store_see_each_others_ids(store: NoteStore, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The service keeps its store open while command lines append: a repeated id is caught
+    whoever stored it first, and a store replaced under it (a checkout) is read again."""
+    other = JsonlStore(tmp_path / "gaps") if isinstance(store, JsonlStore) else type(store)(store.url)  # type: ignore[attr-defined]
+    assert [r.stored for r in store.append([note("first", id="H-1")])] == [True]
+    assert [r.stored for r in other.append([note("again", id="H-1"), note("second", id="H-2")])] == [False, True]
+    assert [r.stored for r in store.append([note("again", id="H-2"), note("third", id="H-3")])] == [False, True]
+    if isinstance(store, JsonlStore):
+        for shard in store.shards():
+            shard.write_text("")  # a checkout that has none of them
+        assert [r.stored for r in store.append([note("back", id="H-1")])] == [True]
+    else:
+        other.close()
