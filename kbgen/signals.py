@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .notes import NoteError, ReadProblem, _text, utc_now
+from .notes import NoteError, ReadProblem, _check_time, _text, utc_now
 
 KINDS = ("search", "feedback")
 LIMITS = {"query": 200, "reason": 500, "slug": 200}
@@ -84,6 +84,14 @@ def make_signal(record: dict[str, Any], public_slugs: Iterable[str], public_doma
     if kinds:
         line["redacted"] = sorted(kinds)
     return line
+
+
+def stored_signal(record: Any) -> dict[str, Any]:
+    """RECORD, a signal read back from a store; ValueError with the reason unless kbgen wrote it."""
+    if not isinstance(record, dict) or record.get("type") not in KINDS:
+        raise ValueError("not a search or feedback signal")
+    _check_time(record.get("time"))
+    return record
 
 
 class SignalLog:

@@ -211,18 +211,14 @@ class JsonlStore(EventWriter):
 
     def read_signals(self, problems: list[ReadProblem] | None = None) -> list[dict[str, Any]]:
         """Every stored signal, oldest first; lines that are not signals kbgen wrote go to PROBLEMS."""
-        from ..signals import KINDS
+        from ..signals import stored_signal
 
         folder = self.dir / SIGNALS
         found: list[dict[str, Any]] = []
         shards = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
         for shard, number, raw in shard_lines(shards, problems):
             try:
-                record = loads(raw)
-                if not isinstance(record, dict) or record.get("type") not in KINDS:
-                    raise ValueError("not a search or feedback signal")
-                _check_time(record.get("time"))
-                found.append(record)
+                found.append(stored_signal(loads(raw)))
             except (ValueError, TypeError) as exc:
                 if problems is not None:
                     problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid signal: {exc}"))

@@ -226,15 +226,12 @@ class PostgresStore(EventWriter):
             ))
 
     def read_signals(self, problems: list[ReadProblem] | None = None) -> list[dict[str, Any]]:
-        from ..signals import KINDS
+        from ..signals import stored_signal
 
         found = []
         for seq, record in self._rows("SELECT seq, record::text FROM kbgen_signals ORDER BY seq"):
             try:
-                if not isinstance(record, dict) or record.get("type") not in KINDS:
-                    raise ValueError("not a search or feedback signal")
-                _check_time(record.get("time"))
-                found.append(record)
+                found.append(stored_signal(record))
             except (ValueError, TypeError) as exc:
                 if problems is not None:
                     problems.append(ReadProblem(f"{self.name} (kbgen_signals)", seq, f"skipped a row that is not a valid signal: {exc}"))
