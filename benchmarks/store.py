@@ -18,14 +18,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -38,23 +35,6 @@ from corpus import median  # noqa: E402
 CLIENTS = 64
 QUESTIONS = ["how do I move my workspace to another region", "can the invoice show our VAT number",
              "is there a dark mode for the mobile app", "how do I merge two accounts", "do you offer a nonprofit discount"]
-
-
-def start_service(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    service = subprocess.Popen([*KBGEN, "api", "--port", str(port)], cwd=root, env={**os.environ, **env},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
-            return service, port
-        except OSError:
-            if service.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("kbgen api did not start")
-            time.sleep(0.1)
 
 
 def client(port: int, token: str, tag: str, number: int, count: int, acked: list[str], failed: list[str],
@@ -133,7 +113,8 @@ def main() -> None:
     parser.add_argument("--per-client", type=int, default=15, help="notes each of the 64 clients logs a round (default 15)")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "kbgen")], check=True)
-    from tests.postgres import Unavailable, fresh_schema, server
+    from tests.postgres import fresh_schema, server
+    from tests.service import start_service
 
     from kbgen.store.jsonl import JsonlStore
     from kbgen.store.postgres import PostgresStore
@@ -146,7 +127,7 @@ def main() -> None:
         token = subprocess.run([*KBGEN, "api", "token", "create", "--agent", "bench"], cwd=root, capture_output=True,
                                text=True, check=True).stdout.strip()
         stores = {"files": (JsonlStore(root / "gaps"), {"KBGEN_STORE": ""}), "postgresql": (PostgresStore(url), {"KBGEN_STORE": url})}
-        services = {name: start_service(root, env) for name, (_, env) in stores.items()}
+        services = {name: start_service(root, env, KBGEN) for name, (_, env) in stores.items()}
         try:
             for r in range(args.runs):
                 for name, (store, _) in stores.items():

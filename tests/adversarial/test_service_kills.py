@@ -13,9 +13,6 @@ import json
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -25,26 +22,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_demo, run_kbgen
+from tests.service import start_service
 
 pytestmark = pytest.mark.trials
 TRIALS = max(1, int(os.environ.get("KBGEN_KILL_TRIALS", "20")) // 4)  # a service start costs seconds
 CLIENTS = 16
-
-
-def _start(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    service = subprocess.Popen([sys.executable, "-m", "kbgen", "api", "--port", str(port)], cwd=root,
-                               env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
-            return service, port
-        except OSError:
-            assert service.poll() is None and time.monotonic() < deadline, "kbgen api did not start"
-            time.sleep(0.1)
 
 
 def _client(port: int, token: str, prefix: str, acked: list[str], stop: threading.Event) -> None:
@@ -82,7 +64,7 @@ def test_a_killed_service_loses_no_acknowledged_note(backend: str, tmp_path: Pat
     rng = random.Random(14)
     acked: list[str] = []
     for trial in range(TRIALS):
-        service, port = _start(demo, env)
+        service, port = start_service(demo, env)
         stop = threading.Event()
         clients = [threading.Thread(target=_client, args=(port, token, f"T{trial}-{n}", acked, stop)) for n in range(CLIENTS)]
         for client in clients:
@@ -104,7 +86,7 @@ def test_a_killed_service_loses_no_acknowledged_note(backend: str, tmp_path: Pat
                 if line.strip():
                     json.loads(line)  # whole lines only (a torn tail is closed off by the next writer)
     # the next service stores the same ids once, and new ones
-    service, port = _start(demo, env)
+    service, port = start_service(demo, env)
     try:
         again: list[bool] = []
         replay = acked[:5]
