@@ -13,7 +13,7 @@ AXE_VERSION := 4.10.3
 AXE_SHA256  := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
 AXE         := .cache/axe-core-$(AXE_VERSION)/axe.min.js
 
-.PHONY: help setup site serve test test-slow check bench browser-deps screenshots clean
+.PHONY: help setup site serve test test-slow check bench browser-deps postgres-deps screenshots clean
 
 help:
 	@echo "make site          set up and build the demo help center into $(SITE_DIR)/"
@@ -22,6 +22,7 @@ help:
 	@echo "make serve         live preview of the demo help center"
 	@echo "make check         validate the demo knowledge base"
 	@echo "make browser-deps  install Debian's chromium + chromium-driver and axe-core for the browser tests"
+	@echo "make postgres-deps install Debian's postgresql for the PostgreSQL store's tests (skipped without it)"
 	@echo "make screenshots   the demo site as customers see it, desktop and mobile, into screenshots/"
 	@echo "make bench         run the benchmarks (needs ../shared/data/clinc150 for some)"
 
@@ -63,6 +64,14 @@ browser-deps: $(AXE)
 	else \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "postgresql is installed"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; \
 	fi
 
 $(AXE):

@@ -26,6 +26,8 @@ _EXPORTS = {
     "Project": "project",
     "Note": "notes",
     "NoteLog": "notes",
+    "NoteStore": "store",
+    "open_store": "store",
     "Engine": "engine",
     "open_engine": "engine",
     "Coverage": "gaps",
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from .kb import Category, KnowledgeBase
     from .gaps import Coverage, Gap, analyze
     from .notes import Note, NoteLog
+    from .store import NoteStore, open_store
     from .project import Project
     from .engine import Engine, open_engine
 

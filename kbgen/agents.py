@@ -17,8 +17,9 @@ from .errors import KbgenError
 
 if TYPE_CHECKING:
     from .engine import Answer, Engine
-    from .notes import Note, NoteLog, Stored
+    from .notes import Note, Stored
     from .project import Project
+    from .store import NoteStore
 
 Warn = Callable[[str], None]
 
@@ -165,14 +166,15 @@ class Logger:
     """Gap notes from untrusted records: validated, redacted, matched, stored once per id.
 
     DEFAULT_AGENT fills a record without an agent; AGENT, when given, is the only agent a record
-    may name (the service's token holder: a client cannot log as someone else)."""
+    may name (the service's token holder: a client cannot log as someone else). STORE: where notes
+    go (default: the project's, by KBGEN_STORE; the service passes the one it keeps open)."""
 
     def __init__(self, project: Project, open_engine: Callable[[Project], Engine], warn: Warn | None = None,
-                 default_agent: str = "", agent: str | None = None):
-        from .notes import NoteLog
+                 default_agent: str = "", agent: str | None = None, store: NoteStore | None = None):
+        from .store import open_store
 
         self.project = project
-        self.log: NoteLog = NoteLog(project.gaps_dir)
+        self.log: NoteStore = store if store is not None else open_store(project)
         self.matcher = Matcher(project, open_engine, warn)
         self.default_agent = default_agent
         self.agent = agent

@@ -34,7 +34,8 @@ from .errors import KbgenError
 from .files import atomic_write_bytes, atomic_write_text
 from .escape import markdown_inline
 from .gaps import drafted_field
-from .notes import Note, NoteLog
+from .notes import Note
+from .store import open_store
 from .text import FILLER_WORDS, FUNCTION_WORDS, distinct, phrasing_key, publishable
 
 if TYPE_CHECKING:
@@ -273,8 +274,9 @@ def write_drafts(
     today = today or date.today()
     if not kb.categories:
         raise KbgenError("kb/ has no category folder to put drafts in; create one first (kbgen init makes one)")
+    store = open_store(project)
     if not dry_run:
-        NoteLog(project.gaps_dir).ensure_writable()
+        store.ensure_writable()
     by_note = _drafts_by_note(kb)
     # every file name under kb/ is taken, including files that do not parse
     taken = {a.slug for a in kb.articles} | {p.stem for p in project.kb_dir.rglob("*.md")}
@@ -331,7 +333,7 @@ def write_drafts(
             events += [(note_id, "drafted", {"draft": result.path, "gap": gap.id}) for note_id in result.marked]
     finally:
         if events and not dry_run:
-            NoteLog(project.gaps_dir).add_events(events)
+            store.add_events(events)
     return results
 
 
@@ -543,7 +545,7 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
             + "\n".join(f"  {d}" for d in errors)
         )
 
-    log = NoteLog(kb.project.gaps_dir)
+    log = open_store(kb.project)
     if not dry_run:
         log.ensure_writable()
     original = article.path.read_bytes()
@@ -558,7 +560,8 @@ def promote(kb: KnowledgeBase, article: Article, reviewer: str = "", today: date
     events = [(note_id, "resolved", {"article": article.slug, "by": "promote"}) for note_id in article.source_notes]
     try:
         log.add_events(events)
-    except OSError as exc:  # the draft goes back as it was, so promoting again later is whole
+    except (OSError, KbgenError) as exc:  # the draft goes back as it was, so promoting again later is whole
         atomic_write_bytes(article.path, original)
-        raise KbgenError(f"{article.rel}: the notes could not be marked resolved ({exc.strerror}); the draft was left as it was") from None
+        reason = exc.strerror if isinstance(exc, OSError) else exc.message
+        raise KbgenError(f"{article.rel}: the notes could not be marked resolved ({reason}); the draft was left as it was") from None
     return Promotion(article.rel, article.slug, article.title, list(article.source_notes), changes)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from .files import atomic_write_text
 from .jsonio import loads
-from .notes import Note, parse_time
+from .notes import Note, event_time, fold, parse_time  # noqa: F401 (event_time: kpis takes it from here)
 from .text import PLACEHOLDER, distinct, phrasing_key, publishable
 
 if TYPE_CHECKING:
@@ -388,22 +388,12 @@ def _as_of(note: Note, moment: datetime, kb: KnowledgeBase) -> Note:
     since been deleted is open again, so its question is not lost from view."""
     from dataclasses import replace
 
-    events = [e for e in note.events if event_time(e, note) <= moment]
-    state = "open"
-    for event in events:
-        state = "open" if event.get("event") == "reopened" else str(event.get("event"))
-    if state == "drafted" and events and events[-1].get("draft") and not (kb.project.root / str(events[-1]["draft"])).exists():
-        state = "open"
-    if state == note.state and len(events) == len(note.events):
+    (then,) = fold([replace(note, events=[], state="open")], [{**e, "note": note.id} for e in note.events], until=moment)
+    if then.state == "drafted" and then.events[-1].get("draft") and not (kb.project.root / str(then.events[-1]["draft"])).exists():
+        then.state = "open"
+    if then.state == note.state and len(then.events) == len(note.events):
         return note
-    return replace(note, events=events, state=state)
-
-
-def event_time(event: dict[str, Any], note: Note) -> datetime:
-    try:
-        return parse_time(str(event.get("time") or note.time))
-    except ValueError:
-        return note.when
+    return then
 
 
 def _gap(members: list[Evidence], vectors: Any, match: Any, as_of: datetime) -> Gap:

@@ -4,18 +4,17 @@
 They come from anyone on the internet, so every field is bounded and redacted before it is
 written, and a signal can only ever be appended. Stored beside the gap notes, in their own JSON
 Lines shards (`gaps/signals/YYYY-MM.jsonl`), under the same lock as the notes, one line a
-signal; each line is tagged with its type ("search" or "feedback").
+signal; each line is tagged with its type ("search" or "feedback"). On PostgreSQL they are rows
+of their own table (`kbgen.store`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .jsonio import loads
-from .notes import NoteError, NoteLog, ReadProblem, _append_lines, _check_time, _text, shard_lines, utc_now
+from .notes import NoteError, ReadProblem, _check_time, _text, utc_now
 
 KINDS = ("search", "feedback")
 LIMITS = {"query": 200, "reason": 500, "slug": 200}
@@ -87,46 +86,32 @@ def make_signal(record: dict[str, Any], public_slugs: Iterable[str], public_doma
     return line
 
 
+def stored_signal(record: Any) -> dict[str, Any]:
+    """RECORD, a signal read back from a store; ValueError with the reason unless kbgen wrote it."""
+    if not isinstance(record, dict) or record.get("type") not in KINDS:
+        raise ValueError("not a search or feedback signal")
+    _check_time(record.get("time"))
+    return record
+
+
 class SignalLog:
-    """The signal shards under gaps/signals/: append (under the gap log's lock) and read."""
+    """The signal shards under gaps/signals/ (the file store's signals, kept for its callers)."""
 
     def __init__(self, gaps_dir: Path):
-        self.notes = NoteLog(gaps_dir)
-        self.dir = gaps_dir / FOLDER
+        from .store.jsonl import JsonlStore
 
-    def shard_for(self, moment: str) -> Path:
-        return self.dir / f"{moment[:7]}.jsonl"
+        self.store = JsonlStore(gaps_dir)
+        self.dir = gaps_dir / FOLDER
 
     def append(self, signals: Iterable[dict[str, Any]]) -> None:
         """Write each signal (a line from `make_signal`) as one whole line."""
-        lines: dict[Path, list[bytes]] = {}
-        for signal in signals:
-            encoded = (json.dumps(signal, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-            lines.setdefault(self.shard_for(signal["time"]), []).append(encoded)
-        if not lines:
-            return
-        with self.notes.locked():
-            self.dir.mkdir(exist_ok=True)
-            for shard, shard_lines in lines.items():
-                _append_lines(shard, shard_lines)
+        self.store.append_signals(signals)
 
     def read(self, problems: list[ReadProblem] | None = None) -> list[dict[str, Any]]:
         """Every stored signal, oldest first; lines that are not signals kbgen wrote go to PROBLEMS."""
-        found: list[dict[str, Any]] = []
-        shards = sorted(self.dir.glob("*.jsonl")) if self.dir.is_dir() else []
-        for shard, number, raw in shard_lines(shards, problems):
-            try:
-                record = loads(raw)
-                if not isinstance(record, dict) or record.get("type") not in KINDS:
-                    raise ValueError("not a search or feedback signal")
-                _check_time(record.get("time"))
-                found.append(record)
-            except (ValueError, TypeError) as exc:
-                if problems is not None:
-                    problems.append(ReadProblem(str(shard), number, f"skipped a line that is not a valid signal: {exc}"))
-        return sorted(found, key=lambda r: str(r["time"]))
+        return self.store.read_signals(problems)
 
 
 def read_signals(gaps_dir: Path, problems: list[ReadProblem] | None = None) -> list[dict[str, Any]]:
-    """Every signal the site has sent, oldest first (for the report)."""
+    """Every signal the site has sent, oldest first (for the report), from the gaps/ shards."""
     return SignalLog(gaps_dir).read(problems)

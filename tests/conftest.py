@@ -179,3 +179,25 @@ def _warm_demo_cache() -> Path | None:
             (cache / name).unlink(missing_ok=True)
         _WARM.append(cache if done.code == 0 else None)
     return _WARM[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this test session (Debian's packages; skipped where they are missing)."""
+    from tests.postgres import Unavailable, server
+
+    try:
+        with server() as url:
+            yield url
+    except Unavailable as exc:
+        pytest.skip(f"no PostgreSQL: {exc}")
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """A URL for a new, empty schema of the session's server: KBGEN_STORE for one test."""
+    import re
+
+    from tests.postgres import fresh_schema
+
+    return fresh_schema(postgres_server, "t_" + re.sub(r"\W", "_", request.node.name)[:50].lower())

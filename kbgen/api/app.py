@@ -77,6 +77,42 @@ class Warm:
             return self.engine
 
 
+class Combined:
+    """Notes of concurrent requests matched and stored together, under the engine's lock.
+
+    Each request adds its notes to the waiting list, then takes the lock; the first to get it
+    matches and stores every waiting note in one batch (the encoder costs about half as much a
+    note in a batch), and the others find theirs done. Each request still gets its own notes'
+    outcomes, in order, exactly as if it had stored them alone."""
+
+    def __init__(self, lock: Any):
+        self.lock = lock
+        self.guard = threading.Lock()
+        self.waiting: list[dict[str, Any]] = []
+
+    def store(self, logger: Any, notes: list[Any]) -> list[Any]:
+        slot: dict[str, Any] = {"notes": notes}
+        with self.guard:
+            self.waiting.append(slot)
+        with self.lock:
+            if "results" not in slot and "error" not in slot:
+                with self.guard:
+                    batch, self.waiting = self.waiting, []
+                try:
+                    logged = logger.store([note for waiting in batch for note in waiting["notes"]])
+                except Exception as exc:  # every request of the batch fails as it would have alone
+                    for waiting in batch:
+                        waiting["error"] = exc
+                else:
+                    start = 0
+                    for waiting in batch:
+                        waiting["results"] = logged[start : start + len(waiting["notes"])]
+                        start += len(waiting["notes"])
+        if "error" in slot:
+            raise slot["error"]
+        return slot["results"]
+
+
 def site_origin(project: Project) -> str:
     """Where the site's browsers call from: the api_site_origin option, else site_url's scheme and host."""
     given = str(project.options.get("api_site_origin") or "") or project.site_url
@@ -89,7 +125,11 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `kbgen api toke
 
 def create_app(project: Project, warn: Any = None) -> FastAPI:
     """The ASGI app for PROJECT, its engine loaded (warm) before the first request."""
+    from kbgen.store import open_store
+
     warm = Warm(project, warn)
+    store = open_store(project)  # one store (one database connection) for every request
+    combined = Combined(warm.lock)
     tokens = TokenStore(project.root)
     max_batch = int(project.options.get("api_max_batch") or 500)
     public_domains = list(project.options.get("public_email_domains") or [])
@@ -186,7 +226,7 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
     def logger(token: Token) -> Any:
         from kbgen.agents import Logger
 
-        return Logger(project, lambda _: warm.refresh(), warm.warn, agent=token.agent)
+        return Logger(project, lambda _: warm.refresh(), warm.warn, agent=token.agent, store=store)
 
     @app.post("/v1/notes", response_model=models.NoteResponse, response_model_exclude_none=True, tags=["agents"],
               responses={401: {"model": models.Problem}, 422: {"model": models.Problem}})
@@ -195,8 +235,7 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
         nothing and returns the note the log holds, with "stored": false); the agent is the token's."""
         log = logger(token)
         note = log.build(request.model_dump(exclude_unset=True))
-        with warm.lock:
-            (logged,) = log.store([note])
+        (logged,) = combined.store(log, [note])
         return JSONResponse(log.note_json(logged), status_code=201 if logged.stored else 200)
 
     @app.post("/v1/notes/batch", response_model=models.NoteBatchResponse, tags=["agents"],
@@ -215,8 +254,7 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
                 good.append((number, log.build(item.model_dump(exclude_unset=True))))
             except NoteError as exc:
                 results[number] = {"index": number, "error": exc.message, "field": exc.key or None}
-        with warm.lock:
-            stored = log.store([note for _, note in good])
+        stored = combined.store(log, [note for _, note in good])
         for (number, _), logged in zip(good, stored):
             results[number] = {"index": number, **logged.summary()}
         return JSONResponse({"results": [results[n] for n in sorted(results)]})
@@ -228,13 +266,13 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
         """From the public site, no token: a search that settled (query, how many results; 0 is a
         failed search) or a "Was this helpful?" vote on an article. Redacted, then appended;
         nothing else. CORS admits the site's origin only; rate and size limited."""
-        from kbgen.signals import SignalLog, make_signal
+        from kbgen.signals import make_signal
 
         record = signal.root.model_dump(exclude_unset=True)
         if record["type"] == "feedback" and record["slug"] not in warm.public_slugs:
             warm.refresh()  # perhaps an article published since (looked at every few seconds at most)
         line = make_signal(record, warm.public_slugs, public_domains)
-        SignalLog(project.gaps_dir).append([line])
+        store.append_signals([line])
         return JSONResponse({"stored": True}, status_code=201)
 
     app.add_middleware(Guard, origin=site_origin(project), per_minute=int(project.options.get("api_signals_per_minute") or 0))

@@ -38,8 +38,9 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
 
     from kbgen.gaps import analyze
     from kbgen.kb import KnowledgeBase
-    from kbgen.notes import NoteLog, ReadProblem
+    from kbgen.notes import ReadProblem
     from kbgen.engine import open_engine
+    from kbgen.store import open_store
     from kbgen.project import Project
 
     since_date, as_of_date = _date(since, "--since"), _date(as_of, "--as-of", bounded=True)
@@ -49,11 +50,10 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
     kb = KnowledgeBase.load(project)
     if category and category not in kb.categories:
         fail(f"--category: no category '{category}' in kb/ (known: {', '.join(sorted(kb.categories))})")
-    from kbgen.signals import read_signals
-
     problems: list[ReadProblem] = []
-    notes = NoteLog(project.gaps_dir).read(problems)
-    signals = read_signals(project.gaps_dir, problems)
+    store = open_store(project)
+    notes = store.read(problems)
+    signals = store.read_signals(problems)
     for problem in problems:
         where = f"{project.relpath(Path(problem.path))}:{problem.line}" if problem.line else project.relpath(Path(problem.path))
         warn(f"{where}: {problem.message}")
@@ -159,18 +159,19 @@ def _check_html_file(html_file: Path) -> None:
 
 def _apply_findability(project: Any, coverage: Any, json_output: bool) -> None:
     from kbgen.articles import add_to_list, edit_file
-    from kbgen.notes import NoteLog
+    from kbgen.store import open_store
 
     applied = []
     events = []
-    NoteLog(project.gaps_dir).ensure_writable()
+    store = open_store(project)
+    store.ensure_writable()
     for entry in coverage.findable:
         if not entry.path or not entry.notes:  # a findability entry of failed searches alone: nothing to resolve
             continue
         edit_file(project.root / entry.path, entry.path, lambda text, e=entry: add_to_list(text, "questions", e.phrasings, where=e.path))
         events += [(note.id, "resolved", {"article": entry.slug, "by": "findability"}) for note in entry.notes]
         applied.append({"path": entry.path, "slug": entry.slug, "added": entry.phrasings, "note_ids": [n.id for n in entry.notes]})
-    NoteLog(project.gaps_dir).add_events(events)
+    store.add_events(events)
     if json_output:
         print_json({"applied": applied})
     elif not applied:
@@ -265,3 +266,29 @@ def promote_command(
     verb = "Would publish" if dry_run else "Published"
     say(f"{verb} {result.path}: {result.title}")
     typer.echo(f"{'would mark' if dry_run else 'marked'} {len(result.note_ids)} notes resolved")
+
+
+@app.command("export")
+def export_command(json_output: JsonOption = False) -> None:
+    """Write the notes, events and signals of the PostgreSQL store (KBGEN_STORE) into gaps/, for a pull request.
+
+    Each is written once: what gaps/ already holds is left alone, so exporting again writes
+    nothing new. The shards are the same JSON Lines files the embedded store keeps, so editors
+    review and merge them as any other notes.
+
+    Example: kbgen export && git add gaps/   (with KBGEN_STORE=postgresql://kbgen@db/kbgen)
+    """
+    from kbgen.project import Project
+    from kbgen.store import export, open_store, store_url
+
+    if not store_url():
+        fail("kbgen export copies a PostgreSQL store into gaps/; set KBGEN_STORE=postgresql://... first "
+             "(without it, notes are in gaps/ already)")
+    project = Project.find()
+    source = open_store(project)
+    done = export(source, project.gaps_dir)
+    if json_output:
+        print_json(done.to_dict())
+        return
+    say(f"Exported {done.notes} notes, {done.events} events and {done.signals} signals from {source.name} "
+        f"into {project.relpath(project.gaps_dir)}/")
