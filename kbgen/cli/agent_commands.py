@@ -76,6 +76,11 @@ def ask_command(
         question = _decodable(question)
         if not question.strip():
             raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+    if _remote():
+        from .remote import ask_remote
+
+        ask_remote(question, limit, reply, channel, customer_name, agent_name, json_output)
+        return
     writer = _replier(channel, customer_name, agent_name) if reply else None
     engine = _engine(writer.project if writer else None)
     if question == "-":
@@ -87,26 +92,42 @@ def ask_command(
 
         print_json(answer_json(answer, writer))
         return
-    outcome = writer.reply(answer) if writer else None
-    if answer.answered:
-        best, *others = answer.hits
+    said = None
+    if writer:
+        outcome = writer.reply(answer)
+        said = outcome.to_dict() if hasattr(outcome, "to_dict") else {"reason": outcome.reason}
+    print_answer(question, answer.answered, answer.topical, answer.hits, said)
+
+
+def _remote() -> bool:
+    """Whether KBGEN_SERVER names a team service to ask instead of a local knowledge base."""
+    from kbgen.client import configured
+
+    return configured()
+
+
+def print_answer(question: str, answered: bool, topical: bool, hits: list[Any], said: Any) -> None:
+    """`kbgen ask`'s text: HITS (with title, url, path, score, snippet, audience), and with --reply
+    SAID, the reply ({"channel", "text"}) or why there is none ({"reason"})."""
+    if answered:
+        best, *others = hits
         typer.echo("Answered by:")
         typer.echo("\n".join(_hit_lines([best])))
         if others:
             typer.echo("\nAlso related:")
             typer.echo("\n".join(_hit_lines(others, 2)))
-        if writer:
-            _print_reply(outcome, question)
+        if said is not None:
+            _print_reply(said, question)
         return
     typer.echo("Not answered by the knowledge base yet.")
-    if not answer.topical:
+    if not topical:
         typer.echo("\nThe question names no topic (only words like \"how do I\" or the product's name); "
                    "ask it in the customer's words about what they need.")
-    elif answer.hits:
+    elif hits:
         typer.echo("\nClosest articles (below the answered threshold):")
-        typer.echo("\n".join(_hit_lines(answer.hits)))
-    if writer:
-        typer.echo(f"\nNo reply: {outcome.reason}.")
+        typer.echo("\n".join(_hit_lines(hits)))
+    if said is not None:
+        typer.echo(f"\nNo reply: {said['reason']}.")
     typer.echo("\nLog it, with the answer you gave, so it can become an article:")
     typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
@@ -123,15 +144,14 @@ def _replier(channel: str, customer_name: str, agent_name: str | None) -> Any:
         raise typer.BadParameter(exc.message, param_hint="--channel") from None
 
 
-def _print_reply(outcome: Any, question: str) -> None:
+def _print_reply(said: dict[str, Any], question: str) -> None:
     from kbgen.escape import terminal
-    from kbgen.reply import Reply
 
-    if isinstance(outcome, Reply):
-        typer.echo(f"\nReply ({outcome.channel}), ready to send:\n")
-        typer.echo(terminal(outcome.text))
+    if "text" in said:
+        typer.echo(f"\nReply ({said['channel']}), ready to send:\n")
+        typer.echo(terminal(said["text"]))
         return
-    typer.echo(f"\nNo reply: {terminal(outcome.reason)}.")
+    typer.echo(f"\nNo reply: {terminal(said['reason'])}.")
     typer.echo("If customers need a public answer, log it so it can become an article:")
     typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
@@ -232,12 +252,18 @@ def log_command(
     QUICK_EXIT["on"] = True
     if question != "-":
         _one_question()
+    if question == "-" and note_id:
+        raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
+    if _remote():
+        from .remote import log_remote
+
+        log_remote(question, {"answer": answer, "agent": agent, "channel": channel, "ticket": ticket,
+                              "tags": tag or [], "category": category, "id": note_id}, json_output)
+        return
     from kbgen.agents import Logger, default_agent
     from kbgen.notes import NoteError
     from kbgen.project import Project
 
-    if question == "-" and note_id:
-        raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
     project = Project.find()
     logger = Logger(project, _engine, warn, default_agent=default_agent())
 
