@@ -55,12 +55,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(root: Path, agent: str = "maya") -> Iterator[Service]:
+def running(root: Path, agent: str = "maya", port: int = 0) -> Iterator[Service]:
     """`kbgen api` on the knowledge base at ROOT, with a token for AGENT; its log beside ROOT, checked
     for tracebacks when it stops."""
     created = run_kbgen("api", "token", "create", "--agent", agent, cwd=root)
     assert created.code == 0, created.stderr
-    port = free_port()
+    port = port or free_port()
     log = (root.parent / "service.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "kbgen", "--kb", str(root), "api", "--port", str(port)],
                                cwd=root.parent, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"})
