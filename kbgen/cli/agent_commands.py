@@ -68,6 +68,9 @@ def ask_command(
     With '-', reads one question a line (plain text, or JSON with "question" and optional "id"
     and "customer_name") and writes one JSON object a line, in order.
 
+    With KBGEN_SERVER and KBGEN_TOKEN set, the team service (`kbgen api`) answers: no knowledge
+    base is needed here.
+
     Example: kbgen ask "how do I get a refund?" --reply --channel email --customer-name Sam
     """
     QUICK_EXIT["on"] = True
@@ -170,26 +173,35 @@ def _ask_stream(engine: Any, limit: int, writer: Any = None) -> None:
 
     failed = False
     for batch in batches():
-        questions: list[tuple[int, Any, str, str | None]] = []
-        for number, raw in batch:
-            if raw is None:
-                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-                failed = True
-                continue
-            parsed = _question_line(number, raw)
-            if parsed is None:
-                continue
-            if isinstance(parsed, str):
-                typer.echo(parsed, err=True)
-                failed = True
-                continue
-            questions.append((number, *parsed))
+        questions, refused = question_lines(batch)
+        failed = failed or refused
         rows = ask_many_json(engine, [(question_id, text, customer) for _, question_id, text, customer in questions],
                              limit, writer)
         for (number, *_), row in zip(questions, rows):
             print_json_line({"id": row.pop("id"), "line": number, **row})
     if failed:
         raise typer.Exit(1)
+
+
+def question_lines(batch: list[tuple[int, str | None]]) -> tuple[list[tuple[int, Any, str, str | None]], bool]:
+    """The questions of one batch of `ask -`, (line number, id, question, customer's name or None),
+    and whether a line was refused (each refusal said on stderr)."""
+    questions: list[tuple[int, Any, str, str | None]] = []
+    refused = False
+    for number, raw in batch:
+        if raw is None:
+            typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
+            refused = True
+            continue
+        parsed = _question_line(number, raw)
+        if parsed is None:
+            continue
+        if isinstance(parsed, str):
+            typer.echo(parsed, err=True)
+            refused = True
+            continue
+        questions.append((number, *parsed))
+    return questions, refused
 
 
 def _question_line(number: int, raw: str) -> Any:
@@ -246,6 +258,9 @@ def log_command(
     article already answers the question, its title and link to send now. With '-', reads
     JSON Lines records with the same fields (question, answer, agent, channel, ticket, tags,
     category, id, time) and writes one result a line.
+
+    With KBGEN_SERVER and KBGEN_TOKEN set, the note goes to the team service (`kbgen api`), logged
+    as the token's agent.
 
     Example: kbgen log "can I pay by invoice?" --answer "Yes, on Team plans" --channel chat --ticket T-1234
     """

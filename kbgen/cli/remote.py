@@ -63,32 +63,21 @@ def ask_remote(question: str, limit: int, reply: bool, channel: str, customer_na
 
 
 def _ask_stream(client: Client, limit: int, options: dict[str, Any], customer_name: str) -> None:
-    from .agent_commands import _question_line
+    from .agent_commands import question_lines
     from .lines import batches
 
     failed = False
     for batch in batches():
-        numbers: list[int] = []
+        questions, refused = question_lines(batch)
         items: list[dict[str, Any]] = []
-        for number, raw in batch:
-            if raw is None:
-                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-                failed = True
-                continue
-            parsed = _question_line(number, raw)
-            if parsed is None:
-                continue
-            if isinstance(parsed, str):
-                typer.echo(parsed, err=True)
-                failed = True
-                continue
-            question_id, text, customer = parsed
+        for _, question_id, text, customer in questions:
             item: dict[str, Any] = {"question": text, "id": question_id}
             if options:
                 item["customer_name"] = customer if customer is not None else customer_name
-            numbers.append(number)
             items.append(item)
-        failed = _send(client, "/v1/ask/batch", "questions", numbers, items, {"limit": limit, **options}, ask=True) or failed
+        numbers = [number for number, *_ in questions]
+        failed = _send(client, "/v1/ask/batch", "questions", numbers, items, {"limit": limit, **options}, ask=True) \
+            or refused or failed
     if failed:
         raise typer.Exit(1)
 

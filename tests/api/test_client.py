@@ -129,3 +129,18 @@ def test_insecure_allows_plain_http_only_when_asked(service: Service, elsewhere:
     result = remote(service, "ask", "refund", cwd=elsewhere, KBGEN_SERVER="http://192.0.2.1:9", KBGEN_INSECURE="1")
     assert_clean_failure(result)
     assert "cannot reach" in result.stderr or "did not answer" in result.stderr
+
+
+def test_the_client_imports_no_engine_and_needs_no_knowledge_base(service: Service, elsewhere: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "kbgen", "ask", "how do I get a refund", "--json"],
+                          cwd=elsewhere, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "KBGEN_SERVER": service.url, "KBGEN_TOKEN": service.token})
+    assert done.returncode == 0 and json.loads(done.stdout)["answered"] is True
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    heavy = {"numpy", "onnxruntime", "whoosh", "yaml", "frontmatter", "kbgen.engine", "kbgen.project", "kbgen.notes",
+             "fastapi", "pydantic", "rich"}
+    assert not heavy & imported, heavy & imported
