@@ -7,6 +7,7 @@ patterns load inside the commands.
 
 import os
 import shlex
+from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
@@ -15,6 +16,8 @@ from kbgen.jsonio import loads
 
 from . import app
 from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, warn
+
+TOO_LONG = "the line is longer than 1,000,000 bytes"
 
 
 def _engine(project: Any = None):  # type: ignore[no-untyped-def]
@@ -189,11 +192,7 @@ def question_lines(batch: list[tuple[int, str | None]]) -> tuple[list[tuple[int,
     questions: list[tuple[int, Any, str, str | None]] = []
     refused = False
     for number, raw in batch:
-        if raw is None:
-            typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-            refused = True
-            continue
-        parsed = _question_line(number, raw)
+        parsed = _question_line(number, raw) if raw is not None else f"line {number}: error: {TOO_LONG}"
         if parsed is None:
             continue
         if isinstance(parsed, str):
@@ -311,6 +310,35 @@ def log_command(
         typer.echo(f"An article already answers this; you can send it now:\n  {_terminal(best.title)}\n  {_terminal(best.url)}")
 
 
+def record_lines(batch: list[tuple[int, str | None]], build: Callable[[dict[str, Any]], Any]) -> tuple[list[tuple[int, Any]], bool]:
+    """BUILD of each JSON object of one batch of `log -`, with its line number, and whether a line was
+    refused (each refusal said on stderr, with the field at fault when there is one)."""
+    from kbgen.errors import KbgenError
+
+    built: list[tuple[int, Any]] = []
+    refused = False
+    for number, raw in batch:
+        if raw is None:
+            typer.echo(f"line {number}: error: {TOO_LONG}", err=True)
+            refused = True
+            continue
+        if not raw.strip():
+            continue
+        try:
+            record = loads(raw)
+            if not isinstance(record, dict):
+                raise KbgenError("a line must be a JSON object with at least \"question\"")
+            built.append((number, build(record)))
+        except KbgenError as exc:
+            field = f" ({exc.key})" if exc.key else ""
+            typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
+            refused = True
+        except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
+            typer.echo(f"line {number}: error: {exc}", err=True)
+            refused = True
+    return built, refused
+
+
 def _terminal(text: str) -> str:
     from kbgen.escape import terminal
 
@@ -319,32 +347,13 @@ def _terminal(text: str) -> str:
 
 def _log_stream(logger: Any, defaults: dict[str, Any]) -> None:
     from kbgen.agents import with_defaults
-    from kbgen.notes import NoteError
 
     from .lines import batches
 
     failed = False
     for batch in batches():
-        notes: list[tuple[int, Any]] = []
-        for number, raw in batch:
-            if raw is None:
-                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-                failed = True
-                continue
-            if not raw.strip():
-                continue
-            try:
-                record = loads(raw)
-                if not isinstance(record, dict):
-                    raise NoteError("a line must be a JSON object with at least \"question\"")
-                notes.append((number, logger.build(with_defaults(record, defaults))))
-            except NoteError as exc:
-                field = f" ({exc.key})" if exc.key else ""
-                typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
-                failed = True
-            except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
-                typer.echo(f"line {number}: error: {exc}", err=True)
-                failed = True
+        notes, refused = record_lines(batch, lambda record: logger.build(with_defaults(record, defaults)))
+        failed = failed or refused
         for (number, _), logged in zip(notes, logger.store([note for _, note in notes])):
             print_json_line({"line": number, **logged.summary()})
     if failed:

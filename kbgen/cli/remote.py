@@ -12,7 +12,6 @@ from typing import Any, NoReturn
 import typer
 
 from kbgen.client import Client, ServiceError, batched_post
-from kbgen.jsonio import loads
 
 from .output import fail, print_json, print_json_line
 
@@ -144,31 +143,14 @@ def log_remote(question: str, fields: dict[str, Any], json_output: bool) -> None
 def _log_stream(client: Client, defaults: dict[str, Any]) -> None:
     from kbgen.agents import with_defaults
 
+    from .agent_commands import record_lines
     from .lines import batches
 
     failed = False
     for batch in batches():
-        numbers: list[int] = []
-        records: list[dict[str, Any]] = []
-        for number, raw in batch:
-            if raw is None:
-                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-                failed = True
-                continue
-            if not raw.strip():
-                continue
-            try:
-                record = loads(raw)
-            except ValueError as exc:
-                typer.echo(f"line {number}: error: {exc}", err=True)
-                failed = True
-                continue
-            if not isinstance(record, dict):
-                typer.echo(f"line {number}: error: a line must be a JSON object with at least \"question\"", err=True)
-                failed = True
-                continue
-            numbers.append(number)
-            records.append(with_defaults(record, defaults))
-        failed = _send(client, "/v1/notes/batch", "notes", numbers, records, {}, ask=False) or failed
+        records, refused = record_lines(batch, lambda record: with_defaults(record, defaults))
+        numbers = [number for number, _ in records]
+        failed = _send(client, "/v1/notes/batch", "notes", numbers, [record for _, record in records], {}, ask=False) \
+            or refused or failed
     if failed:
         raise typer.Exit(1)
