@@ -144,3 +144,47 @@ def test_the_client_imports_no_engine_and_needs_no_knowledge_base(service: Servi
     heavy = {"numpy", "onnxruntime", "whoosh", "yaml", "frontmatter", "kbgen.engine", "kbgen.project", "kbgen.notes",
              "fastapi", "pydantic", "rich"}
     assert not heavy & imported, heavy & imported
+
+
+def test_a_redirect_or_a_stranger_answering_stops_the_client_and_keeps_the_token(elsewhere: Path) -> None:
+    """A redirect is not followed (the token would go on to its target); an answer that is not the
+    service's is one line naming KBGEN_SERVER."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Stranger(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            seen.append(self.headers.get("Authorization", ""))
+            if self.path.startswith("/moved"):
+                self.send_response(307)
+                self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/elsewhere/v1/ask")
+                self.end_headers()
+                return
+            body = b"<html>Bad gateway</html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stranger)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token = "kbg_0123456789ab_" + "S" * 43
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        env = {"KBGEN_SERVER": base + "/moved", "KBGEN_TOKEN": token}
+        moved = run_kbgen("ask", "refund", cwd=elsewhere, env=env)
+        assert_clean_failure(moved)
+        assert "redirects to" in moved.stderr and "/elsewhere/v1/ask" in moved.stderr
+        assert seen == [f"Bearer {token}"]  # sent once, to KBGEN_SERVER, never on to the redirect's target
+        broken = run_kbgen("log", "x", "--answer", "y", cwd=elsewhere, env={**env, "KBGEN_SERVER": base})
+        assert_clean_failure(broken)
+        assert broken.stderr == f"error: the kbgen service at {base} failed (502): no explanation\n"
+        assert token not in moved.stderr + broken.stderr
+    finally:
+        server.shutdown()
