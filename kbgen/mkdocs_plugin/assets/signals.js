@@ -14,27 +14,23 @@
   var MAX_QUERY = 200;
   var MAX_REASON = 500;
 
-  /* text/plain: a "simple" cross-origin request (no preflight); the service reads it as JSON. */
+  /* text/plain: a "simple" cross-origin request (no preflight), which the service reads as JSON.
+     fetch with keepalive outlives the page (a search settled by leaving it) and sends no cookie
+     and no referrer; sendBeacon where there is no fetch. */
   function post(body) {
     var text = JSON.stringify(body);
     if (window.fetch) {
-      return fetch(endpoint, { method: "POST", mode: "cors", credentials: "omit", keepalive: true,
-                               headers: { "Content-Type": "text/plain" }, body: text })
-        .then(function (response) { return response.ok; }, function () { return false; });
+      try {
+        return fetch(endpoint, { method: "POST", mode: "cors", credentials: "omit", keepalive: true,
+                                 referrerPolicy: "no-referrer", headers: { "Content-Type": "text/plain" }, body: text })
+          .then(function (response) { return response.ok; }, function () { return false; });
+      } catch (e) { /* an old browser's fetch without these options: try the beacon */ }
     }
-    return Promise.resolve(beacon(body));
-  }
-  function beacon(body) {
-    var text = JSON.stringify(body);
     try {
-      if (navigator.sendBeacon && navigator.sendBeacon(endpoint, new Blob([text], { type: "text/plain" }))) return true;
-    } catch (e) { /* fall through to fetch */ }
-    if (window.fetch) {
-      fetch(endpoint, { method: "POST", mode: "cors", credentials: "omit", keepalive: true,
-                        headers: { "Content-Type": "text/plain" }, body: text }).catch(function () {});
-      return true;
+      return Promise.resolve(!!(navigator.sendBeacon && navigator.sendBeacon(endpoint, new Blob([text], { type: "text/plain" }))));
+    } catch (e) {
+      return Promise.resolve(false);
     }
-    return false;
   }
 
   /* Personal data the browser never sends: e-mail addresses, and runs of 7 or more digits (phone,
@@ -92,7 +88,7 @@
     function leave() {
       if (pendingNo && !done) {
         done = true;
-        beacon({ type: "feedback", slug: slug, helpful: false });
+        post({ type: "feedback", slug: slug, helpful: false });
       }
     }
     window.addEventListener("pagehide", leave);
@@ -117,7 +113,7 @@
   }
 
   /* The query settled: report it if nothing was found, or (CONTACT) the customer went to support. */
-  function settle(contact, leaving) {
+  function settle(contact) {
     if (timer) { clearTimeout(timer); timer = null; }
     var box = input();
     var query = (box ? box.value : current).replace(/\s+/g, " ").trim();
@@ -127,9 +123,7 @@
     if (results > 0 && !contact) return;
     sent[query.toLowerCase()] = true;
     if (personal(query)) return;  // settled, and not sent: the service redacts, the browser sends none
-    var body = { type: "search", query: query.slice(0, MAX_QUERY), results: results };
-    if (leaving) beacon(body);
-    else post(body);
+    post({ type: "search", query: query.slice(0, MAX_QUERY), results: results });
   }
 
   function watchSearch() {
@@ -138,19 +132,19 @@
       if (!target || !target.classList || !target.classList.contains("md-search__input")) return;
       current = target.value;
       if (timer) clearTimeout(timer);
-      timer = setTimeout(function () { settle(false, false); }, SETTLE_MS);
+      timer = setTimeout(function () { settle(false); }, SETTLE_MS);
     }, true);
     document.addEventListener("click", function (event) {
       var link = event.target && event.target.closest ? event.target.closest("a") : null;
       if (!link) return;
-      if (link.closest(".kbgen-search-contact")) settle(true, true);
-      else if (link.closest(".md-search-result")) settle(false, true);
+      if (link.closest(".kbgen-search-contact")) settle(true);
+      else if (link.closest(".md-search-result")) settle(false);
     }, true);
     var toggle = document.getElementById("__search");
-    if (toggle) toggle.addEventListener("change", function () { if (!toggle.checked) settle(false, true); });
-    window.addEventListener("pagehide", function () { settle(false, true); });
+    if (toggle) toggle.addEventListener("change", function () { if (!toggle.checked) settle(false); });
+    window.addEventListener("pagehide", function () { settle(false); });
     document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "hidden") settle(false, true);
+      if (document.visibilityState === "hidden") settle(false);
     });
   }
 
