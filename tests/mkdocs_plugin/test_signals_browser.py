@@ -116,7 +116,7 @@ def test_not_helpful_with_a_reason_is_stored(driver: Any, sites: Sites, width: i
     before = len(signals(sites))
     no = box.find_element(By.CSS_SELECTOR, "button[data-helpful=false]")
     no.click()
-    assert no.get_attribute("aria-expanded") == "true"
+    assert no.get_attribute("aria-expanded") == "true" and no.get_attribute("aria-pressed") == "true"
     reason = box.find_element(By.CSS_SELECTOR, "textarea#kbgen-feedback-reason")
     assert reason.is_displayed() and box.find_element(By.CSS_SELECTOR, "label[for=kbgen-feedback-reason]").is_displayed()
     reason.send_keys(f"no refund button on my phone ({width}), mail ann@gmail.com")

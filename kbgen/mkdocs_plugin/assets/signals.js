@@ -68,11 +68,14 @@
       });
     }
     box.querySelector("button[data-helpful=true]").addEventListener("click", function () {
-      if (!done) finish({ type: "feedback", slug: slug, helpful: true });
+      if (done) return;
+      this.setAttribute("aria-pressed", "true");
+      finish({ type: "feedback", slug: slug, helpful: true });
     });
     no.addEventListener("click", function () {
       if (done) return;
       pendingNo = true;
+      no.setAttribute("aria-pressed", "true");
       form.hidden = false;
       no.setAttribute("aria-expanded", "true");
       reason.focus();
