@@ -56,8 +56,13 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     _knowledge_base(root)
     shutil.copytree(root, plain)
     site_port, api_port = free_port(), free_port()
-    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
-        config.write(f"      api_url: http://127.0.0.1:{api_port}/\n      api_site_origin: http://127.0.0.1:{site_port}\n")
+    config = root / "mkdocs.yml"
+    # the theme's instant navigation, as the demo has it: pages change without a load
+    # (which intercepts only the links under site_url: the address the site is served from here)
+    text = config.read_text(encoding="utf-8").replace("site_url: https://help.example.test/", f"site_url: http://127.0.0.1:{site_port}/")
+    config.write_text(text.replace("  font: false", "  font: false\n  features: [navigation.instant]", 1)
+                      + f"      api_url: http://127.0.0.1:{api_port}/\n      api_site_origin: http://127.0.0.1:{site_port}\n",
+                      encoding="utf-8")
     for folder in (root, plain):
         built = run_kbgen("build", "-d", str(folder / "site"), cwd=folder)
         assert built.code == 0, built.stderr
@@ -128,6 +133,24 @@ def test_not_helpful_with_a_reason_is_stored(driver: Any, sites: Sites, width: i
     assert {k: stored[0][k] for k in ("type", "slug", "helpful", "reason")} == {
         "type": "feedback", "slug": "refunds", "helpful": False, "reason": f"no refund button on my phone ({width}), mail [email]"}
     assert all(b.get_attribute("disabled") for b in box.find_elements(By.CSS_SELECTOR, ".kbgen-feedback-votes button"))
+
+
+def test_an_article_reached_by_instant_navigation_asks_too_and_sends_once(driver: Any, sites: Sites) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(1280, 900)
+    driver.get(sites.with_api + "account/")
+    driver.execute_script("window.kbgenLoaded = true")
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".md-content a[href*='reset-password']"))[0].click()
+    wait_for(lambda: "reset-password" in driver.current_url)
+    assert driver.execute_script("return window.kbgenLoaded") is True  # no page load: the theme's instant navigation
+    box = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".kbgen-feedback[data-slug=reset-password]"))[0]
+    wait_for(box.is_displayed)
+    before = len(signals(sites))
+    type_slowly(driver, "a failed search after navigating", pause=0.05)
+    stored = wait_for(lambda: signals(sites)[before:])
+    time.sleep(2.5)
+    assert [(s["query"], s["results"]) for s in signals(sites)[before:]] == [("a failed search after navigating", 0)], stored
 
 
 def test_helpful_is_one_click(driver: Any, sites: Sites) -> None:
