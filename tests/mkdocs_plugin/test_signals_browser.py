@@ -233,3 +233,28 @@ def test_without_api_url_the_site_makes_no_request_but_to_itself(driver: Any, si
     requested = [url for url in _requests(driver) if url.startswith(("http:", "https:", "ws:", "wss:"))]
     assert requested and all(url.startswith(sites.without_api) for url in requested), requested
     assert sites.service.url.split("//")[1] not in " ".join(requested)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_widget_passes_axe_and_works_from_the_keyboard(driver: Any, sites: Sites, width: int) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.mkdocs_plugin.test_accessibility import violations
+
+    driver.set_window_size(width, 900)
+    driver.get(sites.with_api + "billing/refunds/")
+    box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, ".kbgen-feedback"))
+    wait_for(box.is_displayed)
+    no = box.find_element(By.CSS_SELECTOR, "button[data-helpful=false]")
+    driver.execute_script("arguments[0].focus()", no)
+    no.send_keys(Keys.ENTER)  # a button: Enter works, as Space does
+    reason = box.find_element(By.TAG_NAME, "textarea")
+    wait_for(lambda: driver.switch_to.active_element == reason)  # the focus goes where the customer types
+    serious = [v for v in violations(driver) if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    before = len(signals(sites))
+    reason.send_keys("keyboard only", Keys.TAB)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)  # Send
+    stored = wait_for(lambda: signals(sites)[before:])
+    assert [(s["helpful"], s.get("reason")) for s in stored] == [(False, "keyboard only")]
