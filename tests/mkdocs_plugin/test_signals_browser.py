@@ -108,14 +108,22 @@ def type_slowly(driver: Any, text: str, pause: float = 0.12) -> None:
         time.sleep(pause)
 
 
+def open_widget(driver: Any, url: str, width: int) -> Any:
+    """The "Was this helpful?" block of the article at URL, shown at WIDTH."""
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(width, 900)
+    driver.get(url)
+    box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, ".kbgen-feedback"))
+    wait_for(box.is_displayed)
+    return box
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_not_helpful_with_a_reason_is_stored(driver: Any, sites: Sites, width: int) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.set_window_size(width, 900)
-    driver.get(sites.with_api + "billing/refunds/")
-    box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, ".kbgen-feedback"))
-    wait_for(box.is_displayed)
+    box = open_widget(driver, sites.with_api + "billing/refunds/", width)
     assert box.find_element(By.TAG_NAME, "h2").text == "Was this helpful?"
     assert box.rect["x"] >= 0 and box.rect["x"] + box.rect["width"] <= width  # no sideways scrolling on a phone
     before = len(signals(sites))
@@ -242,10 +250,7 @@ def test_the_widget_passes_axe_and_works_from_the_keyboard(driver: Any, sites: S
 
     from tests.mkdocs_plugin.test_accessibility import violations
 
-    driver.set_window_size(width, 900)
-    driver.get(sites.with_api + "billing/refunds/")
-    box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, ".kbgen-feedback"))
-    wait_for(box.is_displayed)
+    box = open_widget(driver, sites.with_api + "billing/refunds/", width)
     no = box.find_element(By.CSS_SELECTOR, "button[data-helpful=false]")
     driver.execute_script("arguments[0].focus()", no)
     no.send_keys(Keys.ENTER)  # a button: Enter works, as Space does
