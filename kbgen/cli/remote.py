@@ -58,7 +58,10 @@ def ask_remote(question: str, limit: int, reply: bool, channel: str, customer_na
     if reply:
         said = data["reply"] if data.get("reply") else {"reason": data.get("no_reply", "")}
     hits = [SimpleNamespace(**hit) for hit in data.get("results", [])]
-    print_answer(question, bool(data.get("answered")), data.get("topical", True), hits, said)
+    # the JSON does not say whether the question named a topic; the engine returns no article at
+    # all only for one that names none (the semantic engine always has a nearest article)
+    topical = data.get("topical", bool(hits) or bool(data.get("answered")))
+    print_answer(question, bool(data.get("answered")), topical, hits, said)
 
 
 def _ask_stream(client: Client, limit: int, options: dict[str, Any], customer_name: str) -> None:

@@ -44,6 +44,7 @@ def remote(service: Service, *args: str, cwd: Path, stdin: str | None = None, **
     ["how do I get a refund", "--reply", "--channel", "email", "--customer-name", "Sam"],
     ["how do I get a refund", "--reply", "--json", "--agent-name", "Maya"],
     ["how do I change the card I pay with", "--reply"],
+    ["how do I"],  # names no topic
 ])
 def test_ask_prints_what_the_local_command_prints(service: Service, elsewhere: Path, args: list[str]) -> None:
     local = run_kbgen("ask", *args, cwd=service.root, env={"KBGEN_AGENT": "maya"})
