@@ -189,3 +189,13 @@ def test_a_redirect_or_a_stranger_answering_stops_the_client_and_keeps_the_token
         assert token not in moved.stderr + broken.stderr
     finally:
         server.shutdown()
+
+
+def test_a_long_stream_is_sent_in_chunks_the_service_accepts(service: Service, elsewhere: Path) -> None:
+    """1,100 questions: over the service's 500 a batch, so three requests; every line answered, in order."""
+    stdin = "".join(json.dumps({"question": f"refund number {n} please", "id": n}) + "\n" for n in range(1_100))
+    client = remote(service, "ask", "-", "--limit", "1", cwd=elsewhere, stdin=stdin)
+    assert client.code == 0, client.stderr
+    rows = [json.loads(line) for line in client.stdout.splitlines()]
+    assert [(row["id"], row["line"]) for row in rows] == [(n, n + 1) for n in range(1_100)]
+    assert all(row["results"][0]["slug"] == "refunds" for row in rows)
