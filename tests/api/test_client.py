@@ -199,3 +199,26 @@ def test_a_long_stream_is_sent_in_chunks_the_service_accepts(service: Service, e
     rows = [json.loads(line) for line in client.stdout.splitlines()]
     assert [(row["id"], row["line"]) for row in rows] == [(n, n + 1) for n in range(1_100)]
     assert all(row["results"][0]["slug"] == "refunds" for row in rows)
+
+
+def test_batches_are_halved_on_413_and_a_refused_item_set_aside() -> None:
+    from kbgen.client import ServiceError, batched_post
+
+    sent: list[int] = []
+
+    class Fake:
+        def post(self, path: str, body: dict) -> tuple[int, dict]:
+            items = body["notes"]
+            sent.append(len(items))
+            if len(items) > 3:
+                raise ServiceError(f"{len(items)} notes in one request; the limit is 3", 413, "notes")
+            for at, item in enumerate(items):
+                if item["question"] == "bad":
+                    raise ServiceError("unknown field 'notes[%d].colour'" % at, 422, f"notes[{at}].colour")
+            return 200, {"results": [{"index": n, "id": item["question"]} for n, item in enumerate(items)]}
+
+    items = [{"question": q} for q in ["a", "b", "bad", "c", "d", "e", "f"]]
+    rows, refused = batched_post(Fake(), "/v1/notes/batch", "notes", items, {}, size=5)  # type: ignore[arg-type]
+    assert [row and row["id"] for row in rows] == ["a", "b", None, "c", "d", "e", "f"]
+    assert refused[2].field == "colour" and refused[2].message == "unknown field 'colour'"
+    assert sent[0] == 5 and max(sent[1:]) <= 3
