@@ -29,9 +29,9 @@ _SCRIPT = Path(sys.executable).with_name("kbgen")
 KBGEN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "kbgen"]
 
 
-def run(command: list[str], cwd: Path, stdin: str | None = None) -> float:
+def run(command: list[str], cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")

@@ -8,8 +8,12 @@ from a warm cache on disk): `kbgen api` is started once; then, interleaved, RUNS
 - warm: `POST /v1/ask` with the same question and a bearer token, a new connection each
   time (what curl pays: HTTP, JSON, token check and the matching alone);
 
+- client: `kbgen ask QUESTION --json` in a new process with KBGEN_SERVER and KBGEN_TOKEN set, run
+  from an empty folder (what an agent with only `pip install kbgen` pays: Python, the CLI and
+  one HTTP request; no engine, no knowledge base);
+
 and `POST /v1/notes` and `POST /v1/signals` for the service's writes. Prints medians, the 90th
-percentile and the ratio.
+percentile and the ratios.
 
 Then the acceptance figure under load: `POST /v1/ask` with the model warm, first from a single
 client (the baseline), then from CLIENTS threads at once (32 by default), each sending
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -137,12 +142,17 @@ def main() -> None:
                     time.sleep(0.1)
             ready = time.perf_counter() - started
             cold: list[float] = []
+            client: list[float] = []
             warm: list[float] = []
+            elsewhere = Path(tmp_name) / "elsewhere"
+            elsewhere.mkdir()
+            as_client = {**os.environ, "KBGEN_SERVER": url, "KBGEN_TOKEN": token}
             notes: list[float] = []
             signals: list[float] = []
             for n in range(args.runs):
                 question = QUESTIONS[n % len(QUESTIONS)]
                 cold.append(run([*KBGEN, "ask", question, "--json"], root))
+                client.append(run([*KBGEN, "ask", question, "--json"], elsewhere, env=as_client))
                 warm.append(post(url + "/v1/ask", {"question": question}, token))
                 notes.append(post(url + "/v1/notes", {"question": f"{question} ({n})", "answer": "bench", "id": f"B-{n}"}, token))
                 signals.append(post(url + "/v1/signals", {"type": "search", "query": question, "results": 0},
@@ -155,12 +165,15 @@ def main() -> None:
             service.terminate()
             service.wait(timeout=30)
     print(f"service start to first /healthz: {ready:.2f} s")
-    for name, values in [("cold `kbgen ask --json`", cold), ("warm POST /v1/ask", warm),
+    for name, values in [("cold `kbgen ask --json`", cold), ("`kbgen ask --json` as the service's client", client),
+                         ("warm POST /v1/ask", warm),
                          ("warm POST /v1/notes", notes), ("POST /v1/signals", signals)]:
         if values:
             print(f"{name}: median {median(values) * 1000:.1f} ms, p90 {p90(values) * 1000:.1f} ms ({len(values)} runs)")
     if cold:
         print(f"warm ask is {median(cold) / median(warm):.0f}x faster than a cold one")
+    if cold and client:
+        print(f"`kbgen ask` as a client is {median(cold) / median(client):.1f}x faster than a local one")
     how = "a new connection per ask" if args.new_connections else "keep-alive"
     how += f", {args.think:g} ms between a client's asks" if args.think else ""
     for name, values, wall in [("1 client", single, single_wall), (f"{args.clients} clients", many, many_wall)]:

@@ -80,6 +80,10 @@ OPTIONS: dict[str, Option] = {
     # scheme and host of site_url), the signals one client may send a minute, and the most
     # questions or notes one batch request may carry
     "api_site_origin": Option("text", ""),
+    # the site's signals: the team service's address (https://kb-api.example.com); with it every
+    # article asks "Was this helpful?" and failed searches are reported; without it the site
+    # makes no request at all
+    "api_url": Option("text", ""),
     "api_signals_per_minute": Option("whole number", 30),
     "api_max_batch": Option("whole number", 500),
     # `kbgen report`: an article is listed to fix when at least report_min_votes "Was this
@@ -127,6 +131,9 @@ def problem(name: str, value: Any) -> str:
     if name == "contact_query_param" and value.strip().lower() in ("q", ""):
         return (f"'{name}' must not be {value!r}: the theme opens its search for a 'q' in the address, "
                 "so the contact page would reopen the failed search (the default is 'question')")
+    if name == "api_url" and value and not re.match(r"^https?://[^\s/?#@]+(/[^\s?#]*)?$", value):
+        return (f"'{name}' must be the team service's http(s) address, such as https://kb-api.example.com, "
+                f"not {value!r}")
     return ""
 
 

@@ -117,9 +117,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def served(folder: Path, path: str = "") -> Iterator[str]:
-    """FOLDER served over HTTP on a free local port, as a static host would; the address of PATH."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+def served(folder: Path, path: str = "", port: int = 0) -> Iterator[str]:
+    """FOLDER served over HTTP on PORT (default: a free one), as a static host would; the address of PATH."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_QuietHandler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

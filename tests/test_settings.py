@@ -27,3 +27,15 @@ def test_footer_links_are_label_and_address(links: list[str]) -> None:
 def test_footer_links_accept_web_mail_and_site_addresses() -> None:
     links = ["Privacy | https://cos.example/privacy", "Write to us | mailto:help@cos.example", "Terms | legal/terms/"]
     assert read({"footer_links": links})["footer_links"] == links
+
+
+@pytest.mark.parametrize("value", ["kb-api.example.com", "javascript:alert(1)", "https://user@kb.example.com",
+                                   "https://kb.example.com/?x=1", "ftp://kb.example.com", "https://kb example.com"])
+def test_api_url_is_the_services_web_address(value: str) -> None:
+    with pytest.raises(KbgenError, match="api_url"):
+        read({"api_url": value})
+
+
+def test_api_url_is_off_by_default_and_takes_an_address() -> None:
+    assert read({})["api_url"] == ""
+    assert read({"api_url": "https://kb-api.example.com/team/"})["api_url"] == "https://kb-api.example.com/team/"

@@ -7,6 +7,7 @@ patterns load inside the commands.
 
 import os
 import shlex
+from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
@@ -15,6 +16,8 @@ from kbgen.jsonio import loads
 
 from . import app
 from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, warn
+
+TOO_LONG = "the line is longer than 1,000,000 bytes"
 
 
 def _engine(project: Any = None):  # type: ignore[no-untyped-def]
@@ -68,6 +71,9 @@ def ask_command(
     With '-', reads one question a line (plain text, or JSON with "question" and optional "id"
     and "customer_name") and writes one JSON object a line, in order.
 
+    With KBGEN_SERVER and KBGEN_TOKEN set, the team service (`kbgen api`) answers: no knowledge
+    base is needed here.
+
     Example: kbgen ask "how do I get a refund?" --reply --channel email --customer-name Sam
     """
     QUICK_EXIT["on"] = True
@@ -76,6 +82,11 @@ def ask_command(
         question = _decodable(question)
         if not question.strip():
             raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+    if _remote():
+        from .remote import ask_remote
+
+        ask_remote(question, limit, reply, channel, customer_name, agent_name, json_output)
+        return
     writer = _replier(channel, customer_name, agent_name) if reply else None
     engine = _engine(writer.project if writer else None)
     if question == "-":
@@ -87,26 +98,42 @@ def ask_command(
 
         print_json(answer_json(answer, writer))
         return
-    outcome = writer.reply(answer) if writer else None
-    if answer.answered:
-        best, *others = answer.hits
+    said = None
+    if writer:
+        outcome = writer.reply(answer)
+        said = outcome.to_dict() if hasattr(outcome, "to_dict") else {"reason": outcome.reason}
+    print_answer(question, answer.answered, answer.topical, answer.hits, said)
+
+
+def _remote() -> bool:
+    """Whether KBGEN_SERVER names a team service to ask instead of a local knowledge base."""
+    from kbgen.client import configured
+
+    return configured()
+
+
+def print_answer(question: str, answered: bool, topical: bool, hits: list[Any], said: Any) -> None:
+    """`kbgen ask`'s text: HITS (with title, url, path, score, snippet, audience), and with --reply
+    SAID, the reply ({"channel", "text"}) or why there is none ({"reason"})."""
+    if answered:
+        best, *others = hits
         typer.echo("Answered by:")
         typer.echo("\n".join(_hit_lines([best])))
         if others:
             typer.echo("\nAlso related:")
             typer.echo("\n".join(_hit_lines(others, 2)))
-        if writer:
-            _print_reply(outcome, question)
+        if said is not None:
+            _print_reply(said, question)
         return
     typer.echo("Not answered by the knowledge base yet.")
-    if not answer.topical:
+    if not topical:
         typer.echo("\nThe question names no topic (only words like \"how do I\" or the product's name); "
                    "ask it in the customer's words about what they need.")
-    elif answer.hits:
+    elif hits:
         typer.echo("\nClosest articles (below the answered threshold):")
-        typer.echo("\n".join(_hit_lines(answer.hits)))
-    if writer:
-        typer.echo(f"\nNo reply: {outcome.reason}.")
+        typer.echo("\n".join(_hit_lines(hits)))
+    if said is not None:
+        typer.echo(f"\nNo reply: {said['reason']}.")
     typer.echo("\nLog it, with the answer you gave, so it can become an article:")
     typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
@@ -123,15 +150,14 @@ def _replier(channel: str, customer_name: str, agent_name: str | None) -> Any:
         raise typer.BadParameter(exc.message, param_hint="--channel") from None
 
 
-def _print_reply(outcome: Any, question: str) -> None:
+def _print_reply(said: dict[str, Any], question: str) -> None:
     from kbgen.escape import terminal
-    from kbgen.reply import Reply
 
-    if isinstance(outcome, Reply):
-        typer.echo(f"\nReply ({outcome.channel}), ready to send:\n")
-        typer.echo(terminal(outcome.text))
+    if "text" in said:
+        typer.echo(f"\nReply ({said['channel']}), ready to send:\n")
+        typer.echo(terminal(said["text"]))
         return
-    typer.echo(f"\nNo reply: {terminal(outcome.reason)}.")
+    typer.echo(f"\nNo reply: {terminal(said['reason'])}.")
     typer.echo("If customers need a public answer, log it so it can become an article:")
     typer.echo(f"  kbgen log {_shell_quote(question)} --answer \"...\"")
 
@@ -150,26 +176,31 @@ def _ask_stream(engine: Any, limit: int, writer: Any = None) -> None:
 
     failed = False
     for batch in batches():
-        questions: list[tuple[int, Any, str, str | None]] = []
-        for number, raw in batch:
-            if raw is None:
-                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-                failed = True
-                continue
-            parsed = _question_line(number, raw)
-            if parsed is None:
-                continue
-            if isinstance(parsed, str):
-                typer.echo(parsed, err=True)
-                failed = True
-                continue
-            questions.append((number, *parsed))
+        questions, refused = question_lines(batch)
+        failed = failed or refused
         rows = ask_many_json(engine, [(question_id, text, customer) for _, question_id, text, customer in questions],
                              limit, writer)
         for (number, *_), row in zip(questions, rows):
             print_json_line({"id": row.pop("id"), "line": number, **row})
     if failed:
         raise typer.Exit(1)
+
+
+def question_lines(batch: list[tuple[int, str | None]]) -> tuple[list[tuple[int, Any, str, str | None]], bool]:
+    """The questions of one batch of `ask -`, (line number, id, question, customer's name or None),
+    and whether a line was refused (each refusal said on stderr)."""
+    questions: list[tuple[int, Any, str, str | None]] = []
+    refused = False
+    for number, raw in batch:
+        parsed = _question_line(number, raw) if raw is not None else f"line {number}: error: {TOO_LONG}"
+        if parsed is None:
+            continue
+        if isinstance(parsed, str):
+            typer.echo(parsed, err=True)
+            refused = True
+            continue
+        questions.append((number, *parsed))
+    return questions, refused
 
 
 def _question_line(number: int, raw: str) -> Any:
@@ -227,17 +258,26 @@ def log_command(
     JSON Lines records with the same fields (question, answer, agent, channel, ticket, tags,
     category, id, time) and writes one result a line.
 
+    With KBGEN_SERVER and KBGEN_TOKEN set, the note goes to the team service (`kbgen api`), logged
+    as the token's agent.
+
     Example: kbgen log "can I pay by invoice?" --answer "Yes, on Team plans" --channel chat --ticket T-1234
     """
     QUICK_EXIT["on"] = True
     if question != "-":
         _one_question()
+    if question == "-" and note_id:
+        raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
+    if _remote():
+        from .remote import log_remote
+
+        log_remote(question, {"answer": answer, "agent": agent, "channel": channel, "ticket": ticket,
+                              "tags": tag or [], "category": category, "id": note_id}, json_output)
+        return
     from kbgen.agents import Logger, default_agent
     from kbgen.notes import NoteError
     from kbgen.project import Project
 
-    if question == "-" and note_id:
-        raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
     project = Project.find()
     logger = Logger(project, _engine, warn, default_agent=default_agent())
 
@@ -270,6 +310,35 @@ def log_command(
         typer.echo(f"An article already answers this; you can send it now:\n  {_terminal(best.title)}\n  {_terminal(best.url)}")
 
 
+def record_lines(batch: list[tuple[int, str | None]], build: Callable[[dict[str, Any]], Any]) -> tuple[list[tuple[int, Any]], bool]:
+    """BUILD of each JSON object of one batch of `log -`, with its line number, and whether a line was
+    refused (each refusal said on stderr, with the field at fault when there is one)."""
+    from kbgen.errors import KbgenError
+
+    built: list[tuple[int, Any]] = []
+    refused = False
+    for number, raw in batch:
+        if raw is None:
+            typer.echo(f"line {number}: error: {TOO_LONG}", err=True)
+            refused = True
+            continue
+        if not raw.strip():
+            continue
+        try:
+            record = loads(raw)
+            if not isinstance(record, dict):
+                raise KbgenError("a line must be a JSON object with at least \"question\"")
+            built.append((number, build(record)))
+        except KbgenError as exc:
+            field = f" ({exc.key})" if exc.key else ""
+            typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
+            refused = True
+        except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
+            typer.echo(f"line {number}: error: {exc}", err=True)
+            refused = True
+    return built, refused
+
+
 def _terminal(text: str) -> str:
     from kbgen.escape import terminal
 
@@ -278,32 +347,13 @@ def _terminal(text: str) -> str:
 
 def _log_stream(logger: Any, defaults: dict[str, Any]) -> None:
     from kbgen.agents import with_defaults
-    from kbgen.notes import NoteError
 
     from .lines import batches
 
     failed = False
     for batch in batches():
-        notes: list[tuple[int, Any]] = []
-        for number, raw in batch:
-            if raw is None:
-                typer.echo(f"line {number}: error: the line is longer than 1,000,000 bytes", err=True)
-                failed = True
-                continue
-            if not raw.strip():
-                continue
-            try:
-                record = loads(raw)
-                if not isinstance(record, dict):
-                    raise NoteError("a line must be a JSON object with at least \"question\"")
-                notes.append((number, logger.build(with_defaults(record, defaults))))
-            except NoteError as exc:
-                field = f" ({exc.key})" if exc.key else ""
-                typer.echo(f"line {number}{field}: error: {exc.message}", err=True)
-                failed = True
-            except ValueError as exc:  # not JSON, nested too deeply, NaN or Infinity
-                typer.echo(f"line {number}: error: {exc}", err=True)
-                failed = True
+        notes, refused = record_lines(batch, lambda record: logger.build(with_defaults(record, defaults)))
+        failed = failed or refused
         for (number, _), logged in zip(notes, logger.store([note for _, note in notes])):
             print_json_line({"line": number, **logged.summary()})
     if failed:

@@ -47,6 +47,7 @@ log = logging.getLogger("mkdocs.plugins.kbgen")
 ARTICLE_TEMPLATE = "kbgen/article.html"
 CATEGORY_TEMPLATE = "kbgen/category.html"
 ASSETS = ("kbgen.css", "kbgen.js")
+SIGNALS_ASSET = "signals.js"  # only on a site with api_url: without it, no script of ours makes a request
 ASSET_DIR = "assets/kbgen"
 # beside the theme's worker, whose "../lunr" addresses must resolve the same from ours
 SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
@@ -173,7 +174,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         position = 1 if custom and dirs and os.path.samefile(dirs[0], custom) else 0
         if templates not in dirs:
             dirs.insert(position, templates)
-        for name in ASSETS:
+        for name in self._assets():
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if f"{ASSET_DIR}/{name}" not in [str(t) for t in target]:
                 target.append(f"{ASSET_DIR}/{name}")
@@ -226,10 +227,11 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if self._tags_page:
             generated.append(File.generated(config, f"{TAGS_PAGE}/index.md", content=self.listing_markdown(TAGS_PAGE)))
         assets = resources.files("kbgen.mkdocs_plugin") / "assets"
-        for name in ASSETS:
+        for name in self._assets():
             text = (assets / name).read_text(encoding="utf-8")
             if name.endswith(".js"):
-                text = text.replace("/*KBGEN_CONFIG*/ {}", json.dumps(self._script_config()))
+                settings = {"api_url": self.config.api_url} if name == SIGNALS_ASSET else self._script_config()
+                text = text.replace("/*KBGEN_CONFIG*/ {}", json.dumps(settings))
             generated.append(File.generated(config, f"{ASSET_DIR}/{name}", content=text))
         if _search_plugin(config) is not None:
             worker = (assets / "search-worker.js").read_text(encoding="utf-8")
@@ -264,6 +266,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if view is not None:
             return self.site.category_listing(view)
         return self.site.tags_listing() if name == TAGS_PAGE and self._tags_page else None
+
+    def _assets(self) -> tuple[str, ...]:
+        return ASSETS + ((SIGNALS_ASSET,) if self.config.api_url else ())
 
     def _script_config(self) -> dict[str, str]:
         """What kbgen.js needs to offer the contact path when search finds nothing."""
@@ -311,6 +316,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
             view = self.site.category(article.category)
             related = self.site.related.get(article.slug, [])
             context["kbgen_article"] = {
+                "slug": article.slug,
                 "title": article.title,
                 "summary": article.summary,
                 "updated": article.updated.isoformat() if article.updated else "",
@@ -342,6 +348,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
                 for v in self.site.categories
             ],
             "footer_links": [_footer_link(text) for text in self.config.footer_links],
+            "api_url": self.config.api_url,
         }
         return env
 

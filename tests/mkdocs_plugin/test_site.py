@@ -232,3 +232,24 @@ def test_dates_read_the_same_everywhere_and_tag_anchors_are_plain() -> None:
 
     assert human_date(date(2026, 3, 3)) == "3 March 2026"
     assert tag_anchor("Sign-in & SSO") == "tag-sign-in-sso" and tag_anchor("<>") == "tag-x"
+
+
+def test_without_api_url_no_article_asks_was_this_helpful(demo_site: Path) -> None:
+    html = (demo_site / "billing" / "charged-twice-refunds" / "index.html").read_text()
+    assert "kbgen-feedback" not in html and "signals.js" not in html
+    assert not (demo_site / "assets" / "kbgen" / "signals.js").exists()
+
+
+def test_with_api_url_every_article_asks_was_this_helpful(kb: KbBuilder) -> None:
+    kb.article("basics/first-steps.md", "First steps", summary="Start here.")
+    config = kb.root / "mkdocs.yml"
+    config.write_text(config.read_text() + '      api_url: "https://kb-api.example.test/team/"\n')
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    html = (kb.root / "site" / "basics" / "first-steps" / "index.html").read_text()
+    assert '<section class="kbgen-feedback" aria-labelledby="kbgen-feedback-title" data-slug="first-steps" hidden>' in html
+    assert 'role="status" aria-live="polite"' in html and '<label for="kbgen-feedback-reason">' in html
+    assert "assets/kbgen/signals.js" in html
+    script = (kb.root / "site" / "assets" / "kbgen" / "signals.js").read_text()
+    assert 'var config = {"api_url": "https://kb-api.example.test/team/"};' in script
+    home = (kb.root / "site" / "index.html").read_text()
+    assert "kbgen-feedback" not in home  # articles only
