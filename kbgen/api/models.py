@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from kbgen import signals
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -145,20 +147,23 @@ class NoteBatchResponse(BaseModel):
 
 
 class SearchSignal(Strict):
-    """A search on the site that settled: what was typed and how many results it showed (0: failed)."""
+    """A search on the site that failed: what was typed, how many results it showed (0: nothing
+    found), and whether it ended on "contact support" (a failed search even with results)."""
 
     type: Literal["search"]
-    query: str = Field(min_length=1, max_length=200)
-    results: int = Field(ge=0, le=10_000)
+    query: str = Field(min_length=1, max_length=signals.LIMITS["query"],
+                       description="What the customer typed (redacted before it is stored).")
+    results: int = Field(ge=0, le=signals.MAX_RESULTS, description="How many results the site showed; 0: the search found nothing.")
+    contact: bool = Field(False, description="The search ended on a click on \"contact support\".")
 
 
 class FeedbackSignal(Strict):
     """A "Was this helpful?" vote on a published public article."""
 
     type: Literal["feedback"]
-    slug: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=1, max_length=signals.LIMITS["slug"], description="The article's slug.")
     helpful: bool
-    reason: str = Field("", max_length=500)
+    reason: str = Field("", max_length=signals.LIMITS["reason"], description="Why it did not help (redacted before it is stored).")
 
 
 class Signal(RootModel[Annotated[Union[SearchSignal, FeedbackSignal], Field(discriminator="type")]]):
