@@ -112,9 +112,9 @@ def log_remote(question: str, fields: dict[str, Any], json_output: bool) -> None
     """`kbgen log` through the service: POST /v1/notes (--json), /v1/notes/batch (text, and '-')."""
     client = _client()
     if question == "-":
-        given = {**fields, "channel": fields["channel"] if fields["channel"] != "other" else ""}
-        given.pop("id", None)
-        _log_stream(client, {key: value for key, value in given.items() if value})
+        from .note_options import line_defaults
+
+        _log_stream(client, line_defaults(fields))
         return
     record = {"question": question, **{key: value for key, value in fields.items() if value is not None}}
     try:

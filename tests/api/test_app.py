@@ -223,6 +223,23 @@ def test_openapi_lists_the_endpoints_from_the_models(service: Service) -> None:
     assert spec["paths"]["/v1/ask"]["post"]["security"] and "security" not in spec["paths"]["/v1/signals"]["post"]
 
 
+def test_openapi_lists_each_note_field_with_its_description_from_the_one_table(service: Service) -> None:
+    from kbgen.note_fields import FIELDS
+
+    schemas = service.call("GET", "/openapi.json", token=None)[2]["components"]["schemas"]
+    request, response = schemas["NoteRequest"]["properties"], schemas["NoteResponse"]["properties"]
+    assert list(request) == ["question"] + [f.name for f in FIELDS if f.given and f.name != "question"]
+    assert schemas["NoteRequest"]["required"] == ["question"]
+    assert set(response) == {f.name for f in FIELDS} | {"state", "events", "stored"}
+    for spec in FIELDS:
+        assert response[spec.name]["description"].startswith(spec.help), spec.name
+        if spec.given:
+            assert request[spec.name]["description"].startswith(spec.help), spec.name
+    assert "idempotency" in request["id"]["description"] and "token" in request["agent"]["description"]
+    search = schemas["SearchSignal"]["properties"]
+    assert set(search) == {"type", "query", "results", "contact"} and "contact support" in search["contact"]["description"]
+
+
 def test_errors_are_json_never_a_traceback(service: Service) -> None:
     status, _, problem = service.call("GET", "/nowhere", token=None)
     assert status == 404 and problem == {"error": "Not Found"}
