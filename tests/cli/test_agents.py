@@ -398,3 +398,6 @@ def test_log_options_are_the_note_fields_of_the_one_table(tmp_path: Path) -> Non
     for spec in flagged:
         line = next((row for row in result.stdout.splitlines() if row.lstrip("│ ").startswith(spec.flags[0] + " ")), "")
         assert spec.help in line, (spec.name, line)
+    # `log -` lines may give every field a caller gives: the help names them all
+    named = re.search(r"the same fields \(([^)]*)\)", " ".join(result.stdout.replace("│", " ").split()))
+    assert named and set(named.group(1).split(", ")) == {f.name for f in FIELDS if f.given}, result.stdout
