@@ -15,7 +15,7 @@ import typer
 from kbgen.jsonio import loads
 
 from . import app
-from .note_options import given_fields, line_defaults, note_options
+from .note_options import given_fields, line_defaults, note_options, option_name
 from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, warn
 
 TOO_LONG = "the line is longer than 1,000,000 bytes"
@@ -282,7 +282,7 @@ def log_command(
     try:
         note = logger.build(record)
     except NoteError as exc:
-        where = ("QUESTION" if exc.key == "question" else f"--{exc.key}") if exc.key else ""
+        where = ("QUESTION" if exc.key == "question" else option_name(exc.key)) if exc.key else ""
         fail(f"{where}: {exc.message}" if where else exc.message)
     (logged,) = logger.store([note])
     if json_output:

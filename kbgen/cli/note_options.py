@@ -44,6 +44,15 @@ def note_options(extra: dict[str, str] | None = None) -> Callable[[Command], Com
     return decorate
 
 
+def option_name(field: str) -> str:
+    """The command-line option of a field a refusal names: a note field's own flag (`tags`: --tag),
+    else the field's name as an option (`customer_name`: --customer-name)."""
+    from kbgen.note_fields import FIELD
+
+    spec = FIELD.get(field)
+    return spec.flags[0] if spec is not None and spec.flags else f"--{field.replace('_', '-')}"
+
+
 def given_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """The note fields of a `kbgen log` call as a record's fields (a repeated option as a list)."""
     from kbgen.note_fields import FIELDS

@@ -30,7 +30,9 @@ def _refused(exc: ServiceError, question_hint: str = "QUESTION") -> NoReturn:
         raise typer.BadParameter(exc.message, param_hint="--channel")
     if not field:
         fail(exc.message)
-    where = question_hint if field == "question" else "--tag" if field == "tags" else f"--{field.replace('_', '-')}"
+    from .note_options import option_name
+
+    where = question_hint if field == "question" else option_name(field)
     fail(f"{where}: {exc.message}")
 
 
