@@ -267,6 +267,11 @@ def write_drafts(
     At most LIMIT new drafts are written (0: no limit), best-ranked gaps first; gaps that already
     have a draft are still added to it. The result's `waiting` counts the gaps left for a later run.
 
+    Gaps of customers' searches alone are never drafted (the result's `search_only` counts them):
+    a draft is built from agents' answers, and a search carries none, so a draft would be a title
+    and no body to review. An editor writes that article, or an agent's note with the answer joins
+    the gap and makes it draftable.
+
     A gap whose draft cannot be written (say an editor broke its front matter) is skipped with a
     warning; the others are still written and their notes marked.
     """
@@ -284,6 +289,7 @@ def write_drafts(
     # MIN_SIZE open notes (checked below, once it is known whether a draft exists)
     chosen = [g for g in coverage.gaps if g.notes and (g.size >= min_size or g.drafted)]
     results = DraftRun()
+    results.search_only = sum(1 for g in coverage.gaps if g.search_only)
     events: list[tuple[str, str, dict[str, Any]]] = []
 
     current = {a.rel: a for a in kb.articles if a.status == "draft"}
@@ -341,14 +347,24 @@ class DraftRun(list[DraftResult]):
     """The drafts one `kbgen draft` run wrote or updated, and how many gaps wait for a later run."""
 
     waiting: int = 0
+    search_only: int = 0  # gaps of customers' searches alone: not drafted (no answer to draft from)
 
 
-def to_markdown(run: list[DraftResult], waiting: int = 0, min_size: int = 3) -> str:
+def search_only_words(count: int) -> str:
+    """Why COUNT gaps of searches alone were not drafted, in one sentence ("" for none)."""
+    if not count:
+        return ""
+    return (f"{count} gap{'s' * (count != 1)} of customers' searches alone (no note) not drafted: a search carries no "
+            "answer to draft from. `kbgen report` lists their queries; write the article, or log a note with the answer.")
+
+
+def to_markdown(run: list[DraftResult], waiting: int = 0, min_size: int = 3, search_only: int = 0) -> str:
     """A pull request's description for RUN: each draft with the evidence behind it, and what to do.
 
     Note text (questions, agents' names) is escaped: no links, mentions or markup reach GitHub."""
+    skipped = search_only_words(search_only)
     if not run:
-        return f"No gap has {min_size} or more open notes; nothing to draft.\n"
+        return f"No gap has {min_size} or more open notes; nothing to draft.\n" + (f"\n{skipped}\n" if skipped else "")
     created, updated = sum(r.created for r in run), sum(not r.created for r in run)
     done = [f"wrote {created} new draft article{'s' * (created != 1)}"] * bool(created)
     done += [f"updated {updated} draft{'s' * (updated != 1)}"] * bool(updated)
@@ -371,6 +387,8 @@ def to_markdown(run: list[DraftResult], waiting: int = 0, min_size: int = 3) -> 
         out.append("")
     if waiting:
         out += [f"{waiting} more gap{'s' * (waiting != 1)} qualify; a later run drafts them.", ""]
+    if skipped:
+        out += [skipped, ""]
     out += ["Before merging: rewrite each draft for customers (the notes are agents' shorthand), remove kbgen's "
             "drafting note, then `kbgen promote <path> --reviewer <you>` in this branch. Closing the pull request "
             "unmerged leaves the knowledge base and the gap log as they were."]

@@ -7,8 +7,10 @@ open notes by meaning into gaps, ranked here by volume, recency and how many age
 
 Customers' failed searches on the public site (`kbgen.signals`) are evidence too: each goes to
 the same engine; one an article answers counts on that article's findability entry, the others
-are grouped with the notes, so a gap holds notes and searches. Only groups with an open note
-are gaps (a search alone names no answer to draft from); searches in no such group are counted.
+are grouped with the notes, so a gap holds notes and searches. A group of searches alone (no note
+asks it) is a gap of its own once MIN_SEARCHES of them ask the same thing: customers meet it
+though no agent logged it. It has no answer to draft from (`kbgen draft` leaves it to an editor);
+searches in no gap are counted.
 
 A gap keeps its id as notes are added: it inherits the id most of its notes had at the last
 report (or in their `drafted` events); a new gap takes the id of its earliest note.
@@ -37,15 +39,18 @@ if TYPE_CHECKING:
 HALF_LIFE_DAYS = 28.0  # a note's weight in the rank halves every four weeks
 SEARCH_WEIGHT = 0.25  # a failed search weighs a quarter of a note in the rank (see rank_score)
 GAP_IDS = "gap-ids.json"  # each note's gap at the last report, so ids carry over
+MIN_SEARCHES = 3  # failed searches, no note among them, that make a gap (the report_min_searches option)
 
 
 @dataclass
 class Search:
-    """A customer's search on the public site that found nothing (it showed 0 results)."""
+    """A customer's failed search on the public site: it showed 0 results, or it ended on a
+    click on "contact support" (whatever it showed did not answer them)."""
 
     query: str
     time: str  # ISO 8601, UTC, as the service stored it
-    state: ClassVar[str] = "search"  # never "open": a search is evidence in a gap, never its title
+    contact: bool = False  # it ended on "contact support"
+    state: ClassVar[str] = "search"  # never "open": evidence in a gap, titling only a gap of searches alone
 
     @property
     def when(self) -> datetime:
@@ -55,18 +60,25 @@ class Search:
     def question(self) -> str:
         return self.query
 
+    @property
+    def id(self) -> str:
+        """A stable key (when and what was searched) that carries a gap's id as notes have theirs."""
+        return "search-" + hashlib.sha1(f"{self.time} {self.query}".encode("utf-8")).hexdigest()[:12]
+
 
 def failed_searches(signals: list[dict[str, Any]]) -> list[Search]:
-    """The failed searches among the site's signals (`kbgen.signals.read_signals`), oldest first."""
+    """The failed searches among the site's signals (`kbgen.signals.read_signals`), oldest first:
+    those that showed nothing, and those that ended on "contact support" whatever they showed."""
     found = []
     for signal in signals:
-        if signal.get("type") == "search" and signal.get("results") == 0 and isinstance(signal.get("query"), str):
+        contact = signal.get("contact") is True
+        if signal.get("type") == "search" and (signal.get("results") == 0 or contact) and isinstance(signal.get("query"), str):
             try:
                 parse_time(str(signal.get("time")))
             except ValueError:
                 continue
             if signal["query"].strip():
-                found.append(Search(signal["query"], str(signal["time"])))
+                found.append(Search(signal["query"], str(signal["time"]), contact))
     return sorted(found, key=lambda s: s.time)
 
 
@@ -92,16 +104,26 @@ class Gap:
         return len(self.notes)
 
     @property
+    def search_only(self) -> bool:
+        """Customers' failed searches alone: no agent logged the question (and there is no answer to draft from)."""
+        return not self.notes and not self.drafted
+
+    def shown(self, min_size: int) -> bool:
+        """Whether the report lists it with --min-size MIN_SIZE: notes count for a gap that has
+        them; a gap of searches alone met its own threshold (MIN_SEARCHES) to exist at all."""
+        return self.size >= min_size or self.search_only
+
+    @property
     def search_queries(self) -> list[str]:
         return distinct(s.query for s in self.searches)
 
     @property
     def first_seen(self) -> str:
-        return min(n.time for n in self.notes)
+        return min(n.time for n in self.notes or self.searches)
 
     @property
     def last_seen(self) -> str:
-        return max(n.time for n in self.notes)
+        return max(n.time for n in self.notes or self.searches)
 
     @property
     def agents(self) -> list[str]:
@@ -128,6 +150,7 @@ class Gap:
             "category": self.category,
             "size": self.size,
             "searches": len(self.searches),
+            "search_only": self.search_only,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "agents": self.agents,
@@ -180,7 +203,7 @@ class Coverage:
     matches: dict[str, Answer] = field(default_factory=dict)  # the engine's decision for each open note, by id
     in_draft: int = 0  # gaps whose every note is in a draft: still gaps until an article is published
     searches: list[Search] = field(default_factory=list)  # the failed searches in scope
-    lone_searches: int = 0  # failed searches in scope grouped with no open note: in no gap
+    lone_searches: int = 0  # failed searches in scope in no gap (with no open note, too few to make one)
     feedback: list[dict[str, Any]] = field(default_factory=list)  # "Was this helpful?" votes in scope
     deflection: list[Any] = field(default_factory=list)  # `kbgen.deflection.Deflection`, one a published article
 
@@ -208,7 +231,7 @@ def _previous_ids(path: Any) -> dict[str, str]:
 
 
 def _save_ids(path: Any, gaps: list[Gap]) -> None:
-    ids = {n.id: g.id for g in gaps for n in [*g.notes, *g.drafted]}
+    ids = {n.id: g.id for g in gaps for n in [*g.notes, *g.drafted, *g.searches]}
     atomic_write_text(path, json.dumps(ids, separators=(",", ":")))
 
 
@@ -216,15 +239,16 @@ def _carry_ids(gaps: list[Gap], previous: dict[str, str]) -> None:
     """Give each gap the id its notes had before, so a gap keeps its id as notes come and go.
 
     Clustering is redone on every report, and a few more notes can move the boundaries a
-    little; a gap inherits the id that most of its earlier notes carried (at the last report on
-    this machine, or in the `drafted` events kept in gaps/), each id going to one gap only.
-    Gaps with no such majority keep the id of their earliest note.
+    little; a gap inherits the id that most of its earlier notes and searches carried (at the
+    last report on this machine, or in the `drafted` events kept in gaps/), each id going to one
+    gap only, so a gap of searches alone keeps its id when agents' notes join it. Gaps with no
+    such majority keep the id of their earliest note (of their earliest search, with no note).
     """
     claims = []
     for index, gap in enumerate(gaps):
         votes: Counter[str] = Counter()
-        for note in [*gap.notes, *gap.drafted]:
-            old = previous.get(note.id) or drafted_field(note, "gap")
+        for item in [*gap.notes, *gap.drafted, *gap.searches]:
+            old = previous.get(item.id) or (drafted_field(item, "gap") if isinstance(item, Note) else "")
             if old:
                 votes[old] += 1
         known = sum(votes.values())
@@ -241,7 +265,7 @@ def _carry_ids(gaps: list[Gap], previous: dict[str, str]) -> None:
     for index, gap in enumerate(gaps):
         if index in named:
             continue
-        members = sorted([*gap.notes, *gap.drafted], key=lambda n: (n.time, n.id))
+        members: list[Evidence] = sorted([*gap.notes, *gap.drafted] or gap.searches, key=lambda n: (n.time, n.id))
         # when every member's id is taken (its earliest note split off from a gap that kept the
         # id), a derived one, still a function of the notes only
         candidates = chain((gap_id(note.id) for note in members), (gap_id(f"{members[0].id}/{k}") for k in counting(2)))
@@ -263,11 +287,13 @@ def analyze(
     category: str | None = None,
     progress: Progress | None = None,
     signals: list[dict[str, Any]] | None = None,
+    min_searches: int = MIN_SEARCHES,
 ) -> Coverage:
     """Match the open notes and failed searches, group the unanswered ones into ranked gaps.
 
     SIGNALS are the site's (`kbgen.signals.read_signals`): failed searches join the matching and
-    the grouping, votes are kept for the report; both up to AS_OF and, like notes, from SINCE."""
+    the grouping, votes are kept for the report; both up to AS_OF and, like notes, from SINCE.
+    A group of MIN_SEARCHES failed searches or more with no note is a gap of its own."""
     from .deflection import measure
     from .engine.cache import AnswerCache
 
@@ -324,11 +350,16 @@ def analyze(
         members: dict[int, list[int]] = {}
         for row, label in enumerate(labels):
             members.setdefault(label, []).append(row)
-        clusters = [rows for rows in members.values() if any(pool[r].state == "open" for r in rows)]
+        def is_gap(rows: list[int]) -> bool:
+            """Open notes, or enough searches with no note at all (several customers met it, no agent logged it)."""
+            return any(pool[r].state == "open" for r in rows) or (
+                len(rows) >= max(min_searches, 1) and all(pool[r].state == "search" for r in rows))
+
+        clusters = [rows for rows in members.values() if is_gap(rows)]
         in_draft = sum(1 for rows in members.values()
                        if (kept := [r for r in rows if pool[r].state != "search"])
                        and all(selected(pool[r]) and pool[r].state == "drafted" for r in kept))
-        lone = sum(1 for rows in members.values() if not any(pool[r].state == "open" for r in rows)
+        lone = sum(1 for rows in members.values() if not is_gap(rows)
                    for r in rows if pool[r].state == "search" and selected(pool[r]))
         gaps = [_gap([pool[r] for r in rows], vectors[rows], match, as_of) for rows in clusters]
         _carry_ids(gaps, _previous_ids(kb.project.cache_dir / GAP_IDS))
@@ -337,7 +368,7 @@ def analyze(
             whole, gaps = gaps, []
             for gap, rows in zip(whole, clusters):
                 kept = [r for r in rows if selected(pool[r])]
-                if any(pool[r].state == "open" for r in kept):
+                if kept and is_gap(kept):
                     gaps.append(_gap([pool[r] for r in kept], vectors[kept], match, as_of))
                     gaps[-1].id = gap.id
                 else:
@@ -398,7 +429,8 @@ def _as_of(note: Note, moment: datetime, kb: KnowledgeBase) -> Note:
 
 def _gap(members: list[Evidence], vectors: Any, match: Any, as_of: datetime) -> Gap:
     """A gap from one group (members oldest first): its open notes, any drafted ones, and the
-    failed searches among them. MATCH gives the engine's decision for a member."""
+    failed searches among them (only searches: a gap customers met that no agent logged). MATCH
+    gives the engine's decision for a member."""
     import numpy as np
 
     open_notes = [n for n in members if isinstance(n, Note) and n.state == "open"]
@@ -409,7 +441,8 @@ def _gap(members: list[Evidence], vectors: Any, match: Any, as_of: datetime) -> 
     # read like a heading: three words or more, no redacted [placeholder] (a drafted note's
     # question is already its draft's title)
     closeness = vectors @ vectors.mean(axis=0)
-    ranked = [int(i) for i in np.argsort(-closeness, kind="stable") if members[int(i)].state == "open"]
+    heading = "open" if open_notes else "search"  # a gap of searches alone takes its title from them
+    ranked = [int(i) for i in np.argsort(-closeness, kind="stable") if members[int(i)].state == heading]
     fit = [i for i in ranked if len(members[i].question.split()) >= 3 and not PLACEHOLDER.search(members[i].question)]
     closest = (fit or ranked)[0]
     given = Counter(n.category for n in notes_only if n.category)
@@ -419,7 +452,7 @@ def _gap(members: list[Evidence], vectors: Any, match: Any, as_of: datetime) -> 
     category = min(guessed.items(), key=lambda item: (-item[1], item[0]))[0] if guessed else ""
     drafts = Counter(path for n in drafted if (path := drafted_field(n, "draft")))
     return Gap(
-        gap_id(notes_only[0].id),
+        gap_id((notes_only or searches)[0].id),
         open_notes,
         members[closest].question,
         category,

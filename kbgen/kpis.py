@@ -41,7 +41,7 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, 
     notes = coverage.notes
     stale = [a for a in stale_articles(kb, today) if not category or a.category == category]
     drafts = [a for a in waiting_drafts(kb) if not category or a.category == category]
-    gaps = [g for g in coverage.gaps if g.size >= min_size]
+    gaps = [g for g in coverage.gaps if g.shown(min_size)]
     per_week = Counter(iso_week(n.when) for n in notes)
     weeks = weeks_between(min(n.when for n in notes), coverage.as_of) if notes else []
     series = [{"week": w, "notes": per_week.get(w, 0)} for w in weeks]
@@ -96,10 +96,12 @@ def kpis(coverage: Coverage, kb: KnowledgeBase, today: date, min_size: int = 1, 
         "median_days_to_article": median_days_to_article(notes),
         "stale_articles": len(stale),
         "drafts_waiting": len(drafts),
-        "failed_searches": len(coverage.searches),  # searches on the site that showed nothing
+        "failed_searches": len(coverage.searches),  # searches on the site that showed nothing or ended on "contact support"
+        "failed_searches_contact": sum(1 for s in coverage.searches if s.contact),  # ended on "contact support"
         "failed_searches_in_gaps": sum(len(g.searches) for g in gaps),
         "failed_searches_findable": sum(len(e.searches) for e in coverage.findable),  # an article answers them
-        "failed_searches_alone": coverage.lone_searches,  # grouped with no open note
+        "failed_searches_alone": coverage.lone_searches,  # in no gap: with no open note, too few to make one
+        "search_only_gaps": sum(1 for g in gaps if g.search_only),  # customers met it, no agent logged it
         "helpful_votes": votes["helpful"],
         "votes": votes["votes"],
         "helpful_share": votes["helpful_share"],

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import KbgenError
+from .note_fields import CHANNELS, FIELD, FIELDS, Field  # noqa: F401 (the one table of a note's fields, re-exported)
 
-CHANNELS = ("chat", "email", "phone", "in-person", "other")
 EVENTS = ("drafted", "resolved", "dismissed", "reopened")
 STATES = ("open", "drafted", "resolved", "dismissed")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
@@ -29,35 +29,6 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a note older than this i
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-@dataclass(frozen=True)
-class Field:
-    """One stored field of a note: its name, its kind, and who sets it."""
-
-    name: str
-    kind: type  # str, list or bool
-    required: bool = False  # every stored note has it (and it is written even when empty)
-    given: bool = True  # a caller may give it (`kbgen log`, a request); False: kbgen sets it
-    default: Any = ""
-    limit: int = 0  # characters a text given may have
-    number_ok: bool = False  # a caller may give a number (a ticket or id from a helpdesk)
-
-
-# The one table of a note's stored fields, in the order a stored line holds them: it drives
-# `Note.record`, reading a stored line back and the fields `make_note` accepts.
-FIELDS = (
-    Field("id", str, required=True, limit=200, number_ok=True),
-    Field("time", str, required=True, limit=40),
-    Field("question", str, required=True, limit=2_000),
-    Field("answer", str, limit=20_000),
-    Field("agent", str, limit=200),
-    Field("channel", str, default="other", limit=20),
-    Field("ticket", str, limit=200, number_ok=True),
-    Field("tags", list),
-    Field("category", str, limit=100),
-    Field("redacted", list, given=False),
-    Field("matched", list, given=False),
-    Field("answered", bool, required=True, given=False, default=False),
-)
 _GIVEN = tuple(f.name for f in FIELDS if f.given)
 LIMITS = {**{f.name: f.limit for f in FIELDS if f.limit}, "tag": 100}  # "tag": each of "tags"
 _TEXT_ONLY = tuple(f.name for f in FIELDS if f.kind is str and not f.number_ok)

@@ -20,7 +20,7 @@ from .kb import KnowledgeBase
 
 def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str, Any], min_size: int = 1) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
-    gaps = [g for g in coverage.gaps if g.size >= min_size]
+    gaps = [g for g in coverage.gaps if g.shown(min_size)]
     category = filters.get("category")
     drafts = [a for a in waiting_drafts(kb) if not category or a.category == category]
     options = kb.project.options
@@ -82,8 +82,8 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Answered now, not found (findability)", f"{k['findability_notes']:,}"),
         # a drafted gap is still a gap for customers: open until its article is published
         ("Open gaps", f"{k['open_gaps'] + k.get('gaps_in_draft', 0):,}"
-                      + (f": {k['open_gaps']:,} to write ({k['gap_notes']:,} notes), {k['gaps_in_draft']:,} in draft"
-                         if k.get("gaps_in_draft") else f" ({k['gap_notes']:,} notes)")),
+                      + (f": {k['open_gaps']:,} to write ({k['gap_notes']:,} notes{_alone(k)}), {k['gaps_in_draft']:,} in draft"
+                         if k.get("gaps_in_draft") else f" ({k['gap_notes']:,} notes{_alone(k)})")),
         ("Notes per week", f"{k['notes_per_week']:g}"),
         ("Median time from first note to article", _days(k["median_days_to_article"])),
         ("Articles past review date", f"{k['stale_articles']:,}"),
@@ -91,11 +91,22 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     ] + signal_lines(k)
 
 
+def _alone(k: dict[str, Any]) -> str:
+    """How many open gaps are customers' searches alone, as a clause ("" when none)."""
+    return f"; {k['search_only_gaps']:,} from searches alone" if k.get("search_only_gaps") else ""
+
+
+def searched_only(gap: dict[str, Any]) -> str:
+    """The words marking a gap of searches alone beside its title ("" for a gap with notes)."""
+    return "searches only, no note" if gap.get("search_only") else ""
+
+
 def signal_lines(k: dict[str, Any]) -> list[tuple[str, str]]:
     """The site's signals as headline figures, when it sent any."""
     lines = []
     if k.get("failed_searches"):
-        lines.append(("Failed searches on the site", f"{k['failed_searches']:,}: {k['failed_searches_in_gaps']:,} in gaps, "
+        contact = f" ({k['failed_searches_contact']:,} ended on contact support)" if k.get("failed_searches_contact") else ""
+        lines.append(("Failed searches on the site", f"{k['failed_searches']:,}{contact}: {k['failed_searches_in_gaps']:,} in gaps, "
                       f"{k['failed_searches_findable']:,} answered but not found, {k['failed_searches_alone']:,} in no gap"))
     if k.get("votes"):
         lines.append(("Rated helpful", f"{_share(k['helpful_share'])} of {_count(k['votes'], 'vote')}"))
@@ -151,12 +162,19 @@ def to_markdown(report: dict[str, Any], top: int = 20) -> str:
         out += ["| # | Question | Notes | Agents | Searches | Last seen | Category | Gap |",
                 "| ---: | --- | ---: | ---: | ---: | --- | --- | --- |"]
         for g in gaps[:top]:
+            alone = f" _({searched_only(g)})_" if g.get("search_only") else ""
             out.append(
-                f"| {g['rank']} | {md(g['title'])} | {g['size']} | {len(g['agents'])} | {g['searches']} | {g['last_seen'][:10]} "
+                f"| {g['rank']} | {md(g['title'])}{alone} | {g['size']} | {len(g['agents'])} | {g['searches']} | {g['last_seen'][:10]} "
                 f"| {md(g['category']) or '–'} | `{g['id']}` |"
             )
         if len(gaps) > top:
             out.append(f"\n…and {len(gaps) - top} more (`kbgen report --json` lists all).")
+        alone = [g for g in gaps[:top] if g.get("search_only")]
+        if alone:
+            out += ["", "Customers searched for these and found nothing; no agent logged them (write the article, or log "
+                    "a note with the answer for `kbgen draft`):", ""]
+            out += [f"- `{g['id']}` ({g['searches']:,} search{'es' * (g['searches'] != 1)}): " + "; ".join(md(q) for q in g["search_queries"][:5])
+                    for g in alone]
     else:
         out.append("No open gaps.")
     out.append("")
@@ -336,7 +354,8 @@ def to_html(report: dict[str, Any], top: int = 20) -> str:
         "Top gaps (notes)", [(g["title"], [g["size"]]) for g in gaps[:10]], ["gaps"], "chart-gaps"
     )
     gap_rows = "".join(
-        f"<tr><td class=n>{g['rank']}</td><td><details><summary>{_e(g['title'])}</summary><ul>"
+        f"<tr><td class=n>{g['rank']}</td><td><details><summary>{_e(g['title'])}"
+        + (f" <span class=muted>({_e(searched_only(g))})</span>" if g.get("search_only") else "") + "</summary><ul>"
         + "".join(f"<li>{_e(p)}</li>" for p in g["phrasings"][:12])
         + "</ul>"
         + (f"<p class=muted>Agents answered: {_e(g['answers'][0])}</p>" if g["answers"] else "")
@@ -460,7 +479,8 @@ def to_terminal(report: dict[str, Any], console: Any, top: int = 10) -> None:
     table.add_column("Category", overflow="fold")
     table.add_column("Gap", no_wrap=True, min_width=12)
     for g in gaps[:top]:
-        table.add_row(str(g["rank"]), safe(g["title"]), str(g["size"]), str(len(g["agents"])),
+        title = g["title"] + (f" ({searched_only(g)})" if g.get("search_only") else "")
+        table.add_row(str(g["rank"]), safe(title), str(g["size"]), str(len(g["agents"])),
                       *([str(g["searches"])] if searched else []), safe(g["last_seen"][:10]), safe(g["category"] or "–"), safe(g["id"]))
     console.print(table)
     if len(gaps) > top:

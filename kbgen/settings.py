@@ -90,6 +90,8 @@ OPTIONS: dict[str, Option] = {
     # helpful?" votes reached it and at least report_unhelpful_share of them (0 to 1) said no
     "report_min_votes": Option("whole number", 5),
     "report_unhelpful_share": Option("number", 0.5),
+    # failed searches that no note asks too make a gap of their own once this many ask one thing
+    "report_min_searches": Option("whole number", 3),
 }
 
 

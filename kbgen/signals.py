@@ -1,4 +1,4 @@
-"""Signals from the public site: searches that found nothing (or settled on a result) and
+"""Signals from the public site: searches that found nothing or ended on "contact support", and
 "Was this helpful?" votes on articles.
 
 They come from anyone on the internet, so every field is bounded and redacted before it is
@@ -17,6 +17,7 @@ from typing import Any
 from .notes import NoteError, ReadProblem, _check_time, _text, utc_now
 
 KINDS = ("search", "feedback")
+FIELDS = {"search": ("type", "query", "results", "contact"), "feedback": ("type", "slug", "helpful", "reason")}
 LIMITS = {"query": 200, "reason": 500, "slug": 200}
 MAX_RESULTS = 10_000
 FOLDER = "signals"
@@ -44,7 +45,8 @@ def make_signal(record: dict[str, Any], public_slugs: Iterable[str], public_doma
                 now: str | None = None) -> dict[str, Any]:
     """The line stored for one signal from untrusted input; SignalError names the field at fault.
 
-    A search: {"type": "search", "query": text, "results": how many the site showed}.
+    A search: {"type": "search", "query": text, "results": how many the site showed, "contact":
+    true when it ended on a click on "contact support" (optional; stored only when true)}.
     Feedback: {"type": "feedback", "slug": a published public article, "helpful": true/false,
     "reason": optional text}.
     """
@@ -55,7 +57,7 @@ def make_signal(record: dict[str, Any], public_slugs: Iterable[str], public_doma
     kind = record.get("type")
     if kind not in KINDS:
         raise SignalError(f"'type' must be one of: {', '.join(KINDS)}", key="type")
-    fields = ("type", "query", "results") if kind == "search" else ("type", "slug", "helpful", "reason")
+    fields = FIELDS[kind]
     unknown = sorted(set(record) - set(fields))
     if unknown:
         raise SignalError(f"unknown field '{unknown[0]}' (known for {kind}: {', '.join(fields)})", key=unknown[0])
@@ -66,7 +68,12 @@ def make_signal(record: dict[str, Any], public_slugs: Iterable[str], public_doma
         results = record.get("results")
         if not isinstance(results, int) or isinstance(results, bool) or not 0 <= results <= MAX_RESULTS:
             raise SignalError(f"'results' must be a whole number from 0 to {MAX_RESULTS:,}", key="results")
+        contact = record.get("contact", False)
+        if not isinstance(contact, bool):
+            raise SignalError("'contact' must be true or false", key="contact")
         line.update(query=found.text, results=results)
+        if contact:
+            line["contact"] = True
         kinds.update(found.kinds)
     else:
         slug = _bounded(record, "slug", required=True)

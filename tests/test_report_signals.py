@@ -6,6 +6,10 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 from kbgen.deflection import Deflection, Period, measure, published
@@ -15,6 +19,9 @@ from kbgen.gaps import SEARCH_WEIGHT, Search, failed_searches, rank_score
 from kbgen.kpis import articles_to_fix, helpfulness
 from kbgen.notes import Note
 from kbgen.settings import read
+from tests.conftest import run_kbgen
+
+CASES = Path(__file__).parent / "report_cases"
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
 
@@ -91,6 +98,16 @@ def test_only_searches_that_showed_nothing_are_failed() -> None:
         {"type": "feedback", "time": "2026-11-01T10:00:00Z", "slug": "refunds", "helpful": False},
     ]
     assert [s.query for s in failed_searches(signals)] == ["gift cards", "euro invoices"]
+
+
+def test_a_search_that_ended_on_contact_support_is_failed_whatever_it_showed() -> None:
+    signals = [
+        {"type": "search", "time": "2026-11-01T10:00:00Z", "query": "refund time", "results": 3, "contact": True},
+        {"type": "search", "time": "2026-11-01T11:00:00Z", "query": "refund", "results": 3},
+        {"type": "search", "time": "2026-11-01T12:00:00Z", "query": "gift cards", "results": 0, "contact": True},
+        {"type": "search", "time": "2026-11-01T13:00:00Z", "query": "plans", "results": 2, "contact": "yes"},  # not kbgen's
+    ]
+    assert [(s.query, s.contact) for s in failed_searches(signals)] == [("refund time", True), ("gift cards", True)]
 
 
 def test_a_failed_search_weighs_a_quarter_of_a_note_and_adds_no_agent() -> None:
@@ -204,3 +221,62 @@ def test_a_question_is_compared_only_with_the_articles_whose_windows_hold_it() -
                                         same_topic=same_topic)}
     assert asked == [[["pay in euros?"]]]  # "old" was published too long before a1 for its windows to hold it
     assert found["euros"].after.notes == 1 and found["old"].after.notes == 0
+
+
+# --- gaps of searches alone (tests/report_cases/search_gaps: five gift-card searches, no note) -----
+
+
+def search_case(tmp_path: Path, options: str = "") -> Path:
+    root = tmp_path / "search_gaps"
+    shutil.copytree(CASES / "search_gaps", root, ignore=shutil.ignore_patterns("expected.*", ".kbgen-cache"))
+    if options:
+        with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+            config.write(f"plugins:\n  - kbgen:\n      {options}\n")
+    return root
+
+
+def report(root: Path, *args: str) -> dict[str, Any]:
+    done = run_kbgen("report", "--json", "--as-of", "2026-10-25", *args, cwd=root)
+    assert done.code == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_searches_nobody_logged_make_a_gap_ranked_with_the_others(tmp_path: Path) -> None:
+    root = search_case(tmp_path)
+    found = report(root)
+    (alone,) = [g for g in found["gaps"] if g["search_only"]]
+    assert (alone["size"], alone["searches"], alone["agents"], alone["note_ids"]) == (0, 5, [], [])
+    assert "send a gift card to [email]" in alone["search_queries"] and alone["title"] in alone["search_queries"]
+    assert alone["first_seen"] == "2026-10-06T08:00:00Z" and alone["last_seen"] == "2026-10-22T08:00:00Z"
+    # ranked by the same score as the others: five recent searches weigh more than one note
+    lone_note = next(g for g in found["gaps"] if g["title"] == "do you sponsor hackathons")
+    assert alone["rank"] < lone_note["rank"] and alone["score"] > lone_note["score"]
+    k = found["kpis"]
+    assert (k["search_only_gaps"], k["failed_searches_alone"], k["failed_searches_contact"]) == (1, 2, 2)
+    assert k["failed_searches"] == k["failed_searches_in_gaps"] + k["failed_searches_findable"] + k["failed_searches_alone"]
+    # --min-size counts notes; a gap of searches alone met its own threshold
+    assert [g["id"] for g in report(root, "--min-size", "2")["gaps"] if g["search_only"]] == [alone["id"]]
+    # the gap keeps its id when an agent's note joins it, and is no longer searches alone
+    note = {"question": "can I buy a gift card for a friend", "answer": "Not yet.", "agent": "dee", "time": "2026-10-24T10:00:00Z"}
+    assert run_kbgen("log", "-", cwd=root, stdin=json.dumps(note) + "\n").code == 0
+    joined = next(g for g in report(root)["gaps"] if g["id"] == alone["id"])
+    assert not joined["search_only"] and joined["size"] == 1 and joined["searches"] == 5
+
+
+def test_the_searches_a_gap_needs_is_an_option(tmp_path: Path) -> None:
+    found = report(search_case(tmp_path, "report_min_searches: 6"))
+    assert not any(g["search_only"] for g in found["gaps"])
+    assert (found["kpis"]["search_only_gaps"], found["kpis"]["failed_searches_alone"]) == (0, 7)
+    with pytest.raises(KbgenError, match="whole number"):
+        read({"report_min_searches": "three"})
+
+
+def test_draft_leaves_a_gap_of_searches_alone_and_says_why(tmp_path: Path) -> None:
+    root = search_case(tmp_path)
+    done = run_kbgen("draft", "--min-size", "1", "--dry-run", "--json", cwd=root)
+    assert done.code == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert run["search_only"] == 1 and all(d["gap_id"] != "" for d in run["drafts"])
+    assert "gift" not in json.dumps(run["drafts"])
+    text = run_kbgen("draft", "--min-size", "1", "--dry-run", cwd=root)
+    assert "1 gap of customers' searches alone (no note) not drafted" in text.stderr

@@ -18,6 +18,13 @@ def test_a_search_is_redacted_and_tagged() -> None:
     assert line == {"type": "search", "time": "2026-11-30T10:00:00Z", "query": "mail [email]", "results": 0, "redacted": ["email"]}
 
 
+def test_a_search_that_ended_on_contact_support_says_so_and_only_then() -> None:
+    line = make_signal({"type": "search", "query": "refund time", "results": 3, "contact": True}, SLUGS, now="2026-11-30T10:00:00Z")
+    assert line == {"type": "search", "time": "2026-11-30T10:00:00Z", "query": "refund time", "results": 3, "contact": True}
+    assert "contact" not in make_signal({"type": "search", "query": "q", "results": 0, "contact": False}, SLUGS)
+    assert "contact" not in make_signal({"type": "search", "query": "q", "results": 0}, SLUGS)
+
+
 def test_feedback_keeps_the_company_domain_and_drops_an_empty_reason() -> None:
     line = make_signal({"type": "feedback", "slug": "refunds", "helpful": False, "reason": "ask help@cos.example"}, SLUGS,
                        public_domains=["cos.example"])
@@ -33,6 +40,10 @@ def test_feedback_keeps_the_company_domain_and_drops_an_empty_reason() -> None:
     ({"type": "search", "query": "q", "results": -1}, "results"),
     ({"type": "search", "query": "q", "results": True}, "results"),
     ({"type": "search", "query": "a\ud83d", "results": 1}, "query"),
+    ({"type": "search", "query": "q", "results": 1, "contact": "true"}, "contact"),
+    ({"type": "search", "query": "q", "results": 1, "contact": 1}, "contact"),
+    ({"type": "search", "query": "q", "results": 1, "contact": None}, "contact"),
+    ({"type": "feedback", "slug": "refunds", "helpful": True, "contact": True}, "contact"),
     ({"type": "feedback", "slug": "../etc/passwd", "helpful": True}, "slug"),
     ({"type": "feedback", "slug": "refunds", "helpful": 1}, "helpful"),
     ({"type": "feedback", "slug": "refunds", "helpful": True, "reason": "x" * 501}, "reason"),

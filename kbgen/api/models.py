@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
+
+from kbgen import note_fields, signals
 
 
 class Strict(BaseModel):
@@ -78,42 +80,52 @@ class AskBatchResponse(BaseModel):
 # --- notes ---------------------------------------------------------------------------------------
 
 
-class NoteRequest(Strict):
-    """A gap note: the fields of `kbgen log` (and of a `log -` line). The agent is the token's."""
+# The note's fields come from the one table of them (`kbgen.note_fields.FIELDS`): its help is each
+# field's description in the OpenAPI documents, as it is each option's help in `kbgen log --help`.
+ON_THE_SERVICE = {"agent": "must be the token's agent if given; default: the token's",
+                  "id": "an idempotency key: a repeat stores nothing and returns the note the log holds"}
 
-    question: str = Field(description="The customer's question, in their words.")
-    answer: str = Field("", description="The answer the agent gave.")
-    agent: Optional[str] = Field(None, description="Must be the token's agent if given.")
-    channel: str = Field("other", description="chat, email, phone, in-person or other.")
-    ticket: Union[str, int] = ""
-    tags: Union[list[str], str] = Field(default_factory=list)
-    category: str = Field("", description="A folder of kb/.")
-    id: Union[str, int] = Field("", description="An idempotency key: logging an id twice stores it once.")
-    time: str = Field("", description="When it was asked, ISO 8601; default: now.")
+
+def _given(spec: note_fields.Field) -> tuple[Any, Any]:
+    """The request's type and Field for a note field a caller gives (strict: no coercion)."""
+    described = spec.help + (f" ({ON_THE_SERVICE[spec.name]})" if spec.name in ON_THE_SERVICE else "") + "."
+    if spec.kind is list:
+        return Union[list[str], str], Field(default_factory=list, description=described)
+    kind: Any = Union[str, int] if spec.number_ok else str
+    if spec.name == "question":  # the one a caller must give (kbgen makes an id and a time)
+        return kind, Field(description=described)
+    if spec.name == "agent":  # null: the token's agent, as when it is left out
+        return Optional[kind], Field(None, description=described)
+    return kind, Field(spec.default, description=described)
+
+
+def _stored(spec: note_fields.Field) -> tuple[Any, Any]:
+    """The response's type and Field for a stored note field (left out when empty, but the required)."""
+    kind: Any = {str: str, bool: bool, list: list[dict[str, Any]] if spec.name == "matched" else list[str]}[spec.kind]
+    if spec.required:
+        return kind, Field(description=spec.help + ".")
+    return Optional[kind], Field(None, description=spec.help + ".")
+
+
+NoteRequest = create_model(  # type: ignore[call-overload]
+    "NoteRequest", __base__=Strict, __module__=__name__,
+    __doc__="A gap note: the fields of `kbgen log` (and of a `log -` line). The agent is the token's.",
+    **{spec.name: _given(spec) for spec in sorted(note_fields.FIELDS, key=lambda f: f.name != "question") if spec.given},
+)
 
 
 class NoteBatchRequest(Strict):
-    notes: list[NoteRequest] = Field(min_length=1, description="At most `api_max_batch` (500) notes.")
+    notes: list[NoteRequest] = Field(min_length=1, description="At most `api_max_batch` (500) notes.")  # type: ignore[valid-type]
 
 
-class NoteResponse(BaseModel):
-    """`kbgen log --json`: the note as the log holds it, and whether this request stored it."""
-
-    id: str
-    time: str
-    question: str
-    answer: Optional[str] = None
-    agent: Optional[str] = None
-    channel: Optional[str] = None
-    ticket: Optional[str] = None
-    tags: Optional[list[str]] = None
-    category: Optional[str] = None
-    redacted: Optional[list[str]] = None
-    matched: Optional[list[dict[str, Any]]] = None
-    answered: bool
-    state: str
-    events: Optional[list[dict[str, Any]]] = None
-    stored: bool
+NoteResponse = create_model(  # type: ignore[call-overload]
+    "NoteResponse", __module__=__name__,
+    __doc__="`kbgen log --json`: the note as the log holds it, and whether this request stored it.",
+    **{spec.name: _stored(spec) for spec in note_fields.FIELDS},
+    state=(str, Field(description="open, drafted, resolved or dismissed: its events folded in.")),
+    events=(Optional[list[dict[str, Any]]], Field(None, description="What happened to it since (drafted, resolved...).")),
+    stored=(bool, Field(description="This request stored it (false: its id was already logged).")),
+)
 
 
 class Article(BaseModel):
@@ -145,20 +157,23 @@ class NoteBatchResponse(BaseModel):
 
 
 class SearchSignal(Strict):
-    """A search on the site that settled: what was typed and how many results it showed (0: failed)."""
+    """A search on the site that failed: what was typed, how many results it showed (0: nothing
+    found), and whether it ended on "contact support" (a failed search even with results)."""
 
     type: Literal["search"]
-    query: str = Field(min_length=1, max_length=200)
-    results: int = Field(ge=0, le=10_000)
+    query: str = Field(min_length=1, max_length=signals.LIMITS["query"],
+                       description="What the customer typed (redacted before it is stored).")
+    results: int = Field(ge=0, le=signals.MAX_RESULTS, description="How many results the site showed; 0: the search found nothing.")
+    contact: bool = Field(False, description="The search ended on a click on \"contact support\".")
 
 
 class FeedbackSignal(Strict):
     """A "Was this helpful?" vote on a published public article."""
 
     type: Literal["feedback"]
-    slug: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=1, max_length=signals.LIMITS["slug"], description="The article's slug.")
     helpful: bool
-    reason: str = Field("", max_length=500)
+    reason: str = Field("", max_length=signals.LIMITS["reason"], description="Why it did not help (redacted before it is stored).")
 
 
 class Signal(RootModel[Annotated[Union[SearchSignal, FeedbackSignal], Field(discriminator="type")]]):

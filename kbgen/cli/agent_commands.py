@@ -15,6 +15,7 @@ import typer
 from kbgen.jsonio import loads
 
 from . import app
+from .note_options import given_fields, line_defaults, note_options, option_name
 from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, warn
 
 TOO_LONG = "the line is longer than 1,000,000 bytes"
@@ -238,18 +239,11 @@ def _decodable(text: str) -> str:
 
 
 @app.command("log")
+@note_options(extra={"agent": "default: $KBGEN_AGENT, else $USER"})
 def log_command(
     question: Annotated[str, typer.Argument(help="The customer's question, in their words; '-' reads JSON Lines from stdin.")],
-    answer: Annotated[str, typer.Option("--answer", "-a", help="The answer you gave the customer.")] = "",
-    agent: Annotated[Optional[str], typer.Option("--agent", help="Who answered (default: $KBGEN_AGENT, else $USER).")] = None,
-    channel: Annotated[str, typer.Option("--channel", help="chat, email, phone, in-person or other.")] = "other",
-    ticket: Annotated[str, typer.Option("--ticket", help="Ticket reference in your help desk.")] = "",
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag; repeat for more.")] = None,
-    category: Annotated[str, typer.Option("--category", help="Your guess of the category (a kb/ folder).")] = "",
-    note_id: Annotated[
-        str, typer.Option("--id", help="The note's id, e.g. from your ticket system; logging an id twice stores it once.")
-    ] = "",
     json_output: JsonOption = False,
+    **given: Any,
 ) -> None:
     """Record a question the knowledge base could not answer, and the answer you gave.
 
@@ -264,15 +258,15 @@ def log_command(
     Example: kbgen log "can I pay by invoice?" --answer "Yes, on Team plans" --channel chat --ticket T-1234
     """
     QUICK_EXIT["on"] = True
+    fields = given_fields(given)  # the options of the note's fields (kbgen.note_fields), by field name
     if question != "-":
         _one_question()
-    if question == "-" and note_id:
+    if question == "-" and fields["id"]:
         raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
     if _remote():
         from .remote import log_remote
 
-        log_remote(question, {"answer": answer, "agent": agent, "channel": channel, "ticket": ticket,
-                              "tags": tag or [], "category": category, "id": note_id}, json_output)
+        log_remote(question, fields, json_output)
         return
     from kbgen.agents import Logger, default_agent
     from kbgen.notes import NoteError
@@ -282,17 +276,13 @@ def log_command(
     logger = Logger(project, _engine, warn, default_agent=default_agent())
 
     if question == "-":
-        # the other options are defaults for every line that does not give its own
-        given = {"answer": answer, "agent": agent, "channel": channel if channel != "other" else "",
-                 "ticket": ticket, "tags": tag or [], "category": category}
-        _log_stream(logger, {key: value for key, value in given.items() if value})
+        _log_stream(logger, line_defaults(fields))  # the options: defaults for every line that does not give its own
         return
-    record = {"question": question, "answer": answer, "agent": agent or default_agent(), "channel": channel,
-              "ticket": ticket, "tags": tag or [], "category": category, "id": note_id}
+    record = {"question": question, **fields, "agent": fields["agent"] or default_agent()}
     try:
         note = logger.build(record)
     except NoteError as exc:
-        where = ("QUESTION" if exc.key == "question" else f"--{exc.key}") if exc.key else ""
+        where = ("QUESTION" if exc.key == "question" else option_name(exc.key)) if exc.key else ""
         fail(f"{where}: {exc.message}" if where else exc.message)
     (logged,) = logger.store([note])
     if json_output:

@@ -75,7 +75,7 @@ def _coverage(since: Optional[str], category: Optional[str], as_of: Optional[str
         engine = open_engine(project, on_warning=warn, progress=step)
         since_moment = datetime.combine(since_date, datetime.min.time(), timezone.utc) if since_date else None
         coverage = analyze(kb, notes, engine, as_of=moment, since=since_moment, category=category, progress=step,
-                           signals=signals)
+                           signals=signals, min_searches=int(project.options.get("report_min_searches", 3)))
     elapsed = time.monotonic() - started
     if elapsed >= 10 and not quiet:  # a first report over a large log encodes every question once
         typer.echo(f"Matched and grouped {len(notes):,} notes in {elapsed:.0f} s; later reports reuse that work.", err=True)
@@ -89,7 +89,8 @@ def report_command(
     html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Write a self-contained HTML page with charts.")] = None,
     since: SinceOption = None,
     category: CategoryOption = None,
-    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only gaps with at least this many notes.")] = 1,
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help=(
+        "Only gaps with at least this many notes (a gap of searches alone has its own threshold, report_min_searches)."))] = 1,
     top: Annotated[
         Optional[int], typer.Option("--top", min=1, help="How many gaps and articles to show (default 10, 20 in --html; JSON lists all).")
     ] = None,
@@ -200,7 +201,7 @@ def draft_command(
 
     Example: kbgen draft --min-size 3 --top 5
     """
-    from kbgen.drafts import to_markdown, write_drafts
+    from kbgen.drafts import search_only_words, to_markdown, write_drafts
     from kbgen.files import editing
     from kbgen.project import Project
 
@@ -213,11 +214,14 @@ def draft_command(
             warn=warn, limit=bound,
         )
     if json_output:
-        print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results], "waiting": results.waiting})
+        print_json({"dry_run": dry_run, "drafts": [r.to_dict() for r in results], "waiting": results.waiting,
+                    "search_only": results.search_only})
         return
     if markdown:
-        typer.echo(to_markdown(results, results.waiting, min_size), nl=False)
+        typer.echo(to_markdown(results, results.waiting, min_size, results.search_only), nl=False)
         return
+    if results.search_only:
+        typer.echo(search_only_words(results.search_only), err=True)
     if not results:
         typer.echo(f"No gap has {min_size} or more open notes; nothing to draft.")
         return

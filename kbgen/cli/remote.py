@@ -30,7 +30,9 @@ def _refused(exc: ServiceError, question_hint: str = "QUESTION") -> NoReturn:
         raise typer.BadParameter(exc.message, param_hint="--channel")
     if not field:
         fail(exc.message)
-    where = question_hint if field == "question" else "--tag" if field == "tags" else f"--{field.replace('_', '-')}"
+    from .note_options import option_name
+
+    where = question_hint if field == "question" else option_name(field)
     fail(f"{where}: {exc.message}")
 
 
@@ -112,9 +114,9 @@ def log_remote(question: str, fields: dict[str, Any], json_output: bool) -> None
     """`kbgen log` through the service: POST /v1/notes (--json), /v1/notes/batch (text, and '-')."""
     client = _client()
     if question == "-":
-        given = {**fields, "channel": fields["channel"] if fields["channel"] != "other" else ""}
-        given.pop("id", None)
-        _log_stream(client, {key: value for key, value in given.items() if value})
+        from .note_options import line_defaults
+
+        _log_stream(client, line_defaults(fields))
         return
     record = {"question": question, **{key: value for key, value in fields.items() if value is not None}}
     try:

@@ -150,7 +150,10 @@ def test_signals_are_redacted_and_appended(service: Service) -> None:
                           headers={"Content-Type": "text/plain"})[0] == 201  # navigator.sendBeacon
     from kbgen.signals import read_signals
 
-    search, unhelpful, helpful = read_signals(service.root / "gaps")[-3:]
+    assert service.signal({"type": "search", "query": "refund time", "results": 2, "contact": True}, "10.0.0.1")[0] == 201
+    search, unhelpful, helpful, contact = read_signals(service.root / "gaps")[-4:]
+    assert (contact["query"], contact["results"], contact["contact"]) == ("refund time", 2, True)
+    assert "contact" not in search
     assert search["query"] == "write to [email] about SSO" and search["results"] == 0 and search["redacted"] == ["email"]
     assert unhelpful["reason"] == "call [phone]" and unhelpful["helpful"] is False
     assert helpful["slug"] == "refunds" and helpful["helpful"] is True and "reason" not in helpful
@@ -159,6 +162,8 @@ def test_signals_are_redacted_and_appended(service: Service) -> None:
 @pytest.mark.parametrize(("body", "status", "field"), [
     ({"type": "search", "query": "x", "results": 0, "page": "/"}, 422, "page"),
     ({"type": "search", "query": "x", "results": "3"}, 422, "results"),
+    ({"type": "search", "query": "x", "results": 3, "contact": "true"}, 422, "contact"),
+    ({"type": "feedback", "slug": "refunds", "helpful": False, "contact": True}, 422, "contact"),
     ({"type": "search", "query": "x" * 201, "results": 0}, 422, "query"),
     ({"type": "search", "query": "<script>alert(1)</script>", "results": 0}, 422, "query"),
     ({"type": "feedback", "slug": "refund-exceptions", "helpful": True}, 422, "slug"),  # internal
@@ -216,6 +221,23 @@ def test_openapi_lists_the_endpoints_from_the_models(service: Service) -> None:
     schemas = spec["components"]["schemas"]
     assert schemas["NoteRequest"]["additionalProperties"] is False and "SearchSignal" in schemas
     assert spec["paths"]["/v1/ask"]["post"]["security"] and "security" not in spec["paths"]["/v1/signals"]["post"]
+
+
+def test_openapi_lists_each_note_field_with_its_description_from_the_one_table(service: Service) -> None:
+    from kbgen.note_fields import FIELDS
+
+    schemas = service.call("GET", "/openapi.json", token=None)[2]["components"]["schemas"]
+    request, response = schemas["NoteRequest"]["properties"], schemas["NoteResponse"]["properties"]
+    assert list(request) == ["question"] + [f.name for f in FIELDS if f.given and f.name != "question"]
+    assert schemas["NoteRequest"]["required"] == ["question"]
+    assert set(response) == {f.name for f in FIELDS} | {"state", "events", "stored"}
+    for spec in FIELDS:
+        assert response[spec.name]["description"].startswith(spec.help), spec.name
+        if spec.given:
+            assert request[spec.name]["description"].startswith(spec.help), spec.name
+    assert "idempotency" in request["id"]["description"] and "token" in request["agent"]["description"]
+    search = schemas["SearchSignal"]["properties"]
+    assert set(search) == {"type", "query", "results", "contact"} and "contact support" in search["contact"]["description"]
 
 
 def test_errors_are_json_never_a_traceback(service: Service) -> None:

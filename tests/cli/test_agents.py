@@ -385,3 +385,19 @@ def test_log_works_in_a_fresh_kb(kb: KbBuilder) -> None:
     result = run_kbgen("log", "how do I say goodbye", "--answer", "wave", cwd=kb.root)
     assert result.code == 0, result.stderr
     assert list((kb.root / "gaps").glob("20*.jsonl"))
+
+
+def test_log_options_are_the_note_fields_of_the_one_table(tmp_path: Path) -> None:
+    """Each note field with flags is an option of `kbgen log`, its help the table's (kbgen.note_fields)."""
+    from kbgen.note_fields import FIELDS
+
+    result = run_kbgen("log", "--help", cwd=tmp_path, env={"COLUMNS": "400"})
+    assert result.code == 0, result.stderr
+    flagged = [f for f in FIELDS if f.flags]
+    assert {f.name for f in flagged} == {f.name for f in FIELDS if f.given} - {"question", "time"}
+    for spec in flagged:
+        line = next((row for row in result.stdout.splitlines() if row.lstrip("│ ").startswith(spec.flags[0] + " ")), "")
+        assert spec.help in line, (spec.name, line)
+    # `log -` lines may give every field a caller gives: the help names them all
+    named = re.search(r"the same fields \(([^)]*)\)", " ".join(result.stdout.replace("│", " ").split()))
+    assert named and set(named.group(1).split(", ")) == {f.name for f in FIELDS if f.given}, result.stdout

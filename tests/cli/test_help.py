@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,57 @@ def test_links_in_the_readme_and_guides_lead_to_files_that_exist() -> None:
             if path.startswith("../account-and-sign-in/"):  # an article's own link, shown in an example
                 continue
             assert (page.parent / path).exists(), f"{page.relative_to(ROOT)} links to {target}, which does not exist"
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _command_lines(section: str) -> list[list[str]]:
+    """Every `kbgen ...` command in SECTION: in its code blocks (comments, `VAR=value` prefixes and
+    `&&` chains taken apart) and in its inline code spans."""
+    import shlex
+
+    found: list[list[str]] = []
+    blocks = re.findall(r"```(?:sh|console)\n(.*?)```", section, re.S)
+    spans = re.findall(r"`(kbgen [^`]+)`", re.sub(r"```.*?```", "", section, flags=re.S))
+    for line in [ln.strip().removeprefix("$ ") for block in blocks for ln in block.splitlines()] + spans:
+        words = shlex.split(line, comments=True)
+        for part in " ".join(shlex.quote(w) for w in words).split(" '&&' ") if "&&" in words else [shlex.join(words)]:
+            argv = shlex.split(part)
+            while argv and re.match(r"^[A-Z_]+=", argv[0]):
+                argv.pop(0)
+            if argv and argv[0] == "kbgen" and len(argv) > 1:
+                found.append(argv[1:])
+    return found
+
+
+def _parses(argv: list[str]) -> None:
+    """ARGV as kbgen's command line parses it (options, their types, the subcommand), without
+    running it; a command named alone (`kbgen export` in a sentence) need only exist."""
+    import typer.main
+
+    command: Any = typer.main.get_command(app)
+    if len(argv) == 1:
+        assert argv[0] in command.commands, argv
+        return
+    context = command.make_context("kbgen", list(argv))
+    while hasattr(command, "resolve_command"):
+        rest = [*(getattr(context, "_protected_args", None) or getattr(context, "protected_args", None) or []), *context.args]
+        if not rest:  # a group that runs itself (`kbgen api --port 8000`)
+            break
+        name, command, rest = command.resolve_command(context, rest)
+        context = command.make_context(name, rest, parent=context)
+
+
+def test_the_readme_team_service_commands_are_real_commands() -> None:
+    section = _section((ROOT / "README.md").read_text(encoding="utf-8"), "Running the team service")
+    lines = _command_lines(section)
+    named = {" ".join(argv[:3]) for argv in lines}
+    assert {"api token create", "api --host 127.0.0.1", "export"} <= named and any(a[0] == "log" for a in lines), named
+    for argv in lines:
+        _parses(argv)  # a misspelt option or command raises click's usage error here
+    with pytest.raises(Exception, match="No such option"):
+        _parses(["api", "token", "create", "--agnet", "maya"])  # the check can fail

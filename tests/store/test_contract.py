@@ -58,9 +58,10 @@ def test_events_fold_into_state_latest_wins(store: NoteStore) -> None:
 
 
 def test_signals_are_appended_and_read_oldest_first(store: NoteStore) -> None:
-    store.append_signals([{"type": "search", "time": "2026-11-02T00:00:00Z", "query": "refund", "results": 0},
+    store.append_signals([{"type": "search", "time": "2026-11-02T00:00:00Z", "query": "refund", "results": 3, "contact": True},
                           {"type": "feedback", "time": "2026-11-01T00:00:00Z", "slug": "refunds", "helpful": False}])
     assert [s["type"] for s in store.read_signals()] == ["feedback", "search"]
+    assert store.read_signals()[1]["contact"] is True  # a search that ended on "contact support" keeps it
     assert store.read() == []  # the notes' readers never see signals
 
 

@@ -126,7 +126,9 @@
     if (results > 0 && !contact) return;
     sent[query.toLowerCase()] = true;
     if (personal(query)) return;  // settled, and not sent: the service redacts, the browser sends none
-    post({ type: "search", query: query.slice(0, MAX_QUERY), results: results });
+    var body = { type: "search", query: query.slice(0, MAX_QUERY), results: results };
+    if (contact) body.contact = true;  // a failed search even with results: they did not answer it
+    post(body);
   }
 
   function watchSearch() {
