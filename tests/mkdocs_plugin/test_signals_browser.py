@@ -109,6 +109,28 @@ def type_slowly(driver: Any, text: str, pause: float = 0.12) -> None:
         time.sleep(pause)
 
 
+def click(driver: Any, selector: str) -> None:
+    """Click the first element matching SELECTOR, finding it again if the page redrew it meanwhile.
+
+    The search results (and kbgen's contact offer in them) are drawn again on each key's results,
+    so an element found a moment ago may be gone; a customer's click lands on whatever is shown.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def clicked() -> bool:
+        try:
+            found = driver.find_elements(By.CSS_SELECTOR, selector)
+            if found:
+                found[0].click()
+                return True
+        except StaleElementReferenceException:
+            pass
+        return False
+
+    wait_for(clicked)
+
+
 def open_widget(driver: Any, url: str, width: int) -> Any:
     """The "Was this helpful?" block of the article at URL, shown at WIDTH."""
     from selenium.webdriver.common.by import By
@@ -188,14 +210,11 @@ def test_a_failed_search_typed_letter_by_letter_is_reported_once(driver: Any, si
 
 
 def test_a_search_ended_on_contact_support_is_reported_at_once(driver: Any, sites: Sites) -> None:
-    from selenium.webdriver.common.by import By
-
     driver.set_window_size(1280, 900)
     driver.get(sites.with_api)
     before = len(signals(sites))
     type_slowly(driver, "pay with seashells", pause=0.05)
-    link = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".kbgen-search-contact a"))[0]
-    link.click()  # before the query settles by time: leaving settles it
+    click(driver, ".kbgen-search-contact a")  # before the query settles by time: leaving settles it
     stored = wait_for(lambda: signals(sites)[before:])
     time.sleep(2)
     assert [(s["query"], s["results"], s.get("contact")) for s in signals(sites)[before:]] == [("pay with seashells", 0, True)]
@@ -211,10 +230,10 @@ def test_a_search_with_results_that_ended_on_contact_support_is_sent_as_one(driv
     _log(driver)  # forget what came before
     before = len(signals(sites))
     type_slowly(driver, WEAK, pause=0.05)
-    link = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".kbgen-search-contact a"))[0]
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".kbgen-search-contact a"))
     shown = len(driver.find_elements(By.CSS_SELECTOR, ".md-search-result__list > li.md-search-result__item"))
     assert shown > 0  # the theme showed results; kbgen's contact offer is there because they are weak
-    link.click()
+    click(driver, ".kbgen-search-contact a")
     stored = wait_for(lambda: signals(sites)[before:])
     posted = [json.loads(p["postData"]) for p in _sent(driver) if p["url"] == sites.service.url.rstrip("/") + "/v1/signals"]
     assert posted == [{"type": "search", "query": WEAK, "results": shown, "contact": True}]
