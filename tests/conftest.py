@@ -130,6 +130,8 @@ def served(folder: Path, path: str = "", port: int = 0) -> Iterator[str]:
 
 def chrome(profile: Path, network_log: bool = False) -> object:
     """Headless Debian Chromium with its own empty profile; NETWORK_LOG keeps every request it makes."""
+    if not (CHROMIUM and CHROMEDRIVER):  # one place, whichever fixture asks first
+        pytest.skip("chromium and chromedriver are not installed (run `make browser-deps`)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
