@@ -10,13 +10,23 @@ F is the answer; `kbgen ask` calls q answered when q names a topic and F1 (that 
 is at least ANSWERED.
 
 The report asks more before it calls a note a findability fix rather than a gap, because that
-writes the note's words into the article: besides being answered, the decision score
+writes the note's words into the article. Its evidence starts from the decision score
 
     D = F1 + MARGIN * (F1 - F2) - MEAN * mean over the other articles of F(q, .) - SELF * (self(a) - mean self)
 
-must be at least COVERED. F2 is the second-best score; a question that is close to every article
-says little by being close to one; and self(a), how well an article's own phrasings match it
-(each left out in turn), corrects for articles that every question looks close to.
+where F2 is the second-best score; a question that is close to every article says little by being
+close to one; and self(a), how well an article's own phrasings match it (each left out in turn),
+corrects for articles that every question looks close to.
+
+One note's words are noisy evidence, so the report decides together (`covered`): the open
+questions whose best article is a are grouped among themselves (as gaps are, cut at TOGETHER),
+and a question q in group g is a findability fix when
+
+    D(q) + POOLED * mean of D over g + SIZE * ln |g| + CENTRE * cos(mean vector of g, a's centre)
+
+is at least COVERED. Thirty notes asking one thing that a's phrasings answer sit together and
+near a's centre; notes of a topic no article covers that merely lean on a do not, however
+close some of them come one by one. A question alone is judged as a group of one.
 
 Every constant was chosen on CLINC150's train and validation splits; benchmarks/lookup_quality.py
 and benchmarks/gaps.py measure them on the test split.
@@ -85,9 +95,14 @@ SETTINGS: dict[str, float] = {
     "clip": 1.5,  # ... capped here, so a long exact-word match cannot outweigh meaning
     "answered": 3.335 / 7,  # F1 at which `ask` calls a question answered: the lowest that leaves 90% of
     # CLINC150's out-of-scope validation and train questions unanswered
-    "covered": 2.815 / 7,  # D at which the report calls a note a findability fix: the lowest that
-    # leaves 75% of CLINC150's uncovered train and validation notes open (a wrong findability fix
-    # writes wrong phrasings into an article; a wrong gap costs a draft an editor merges)
+    "covered": 0.82,  # the pooled score (see the module docstring) at which the report calls a note a
+    # findability fix: the lowest that leaves 75% of CLINC150's uncovered train and validation notes
+    # open (a wrong findability fix writes wrong phrasings into an article; a wrong gap costs a draft
+    # an editor merges)
+    "pooled": 0.75,  # its weights, fitted (logistic) on those notes: the group's mean D ...
+    "size": -0.09,  # ... the log of its size ...
+    "centre": 0.46,  # ... and its mean vector's cosine with the article's centre
+    "together": 0.50,  # the cut that groups the questions leaning on one article (chosen among 0.4 to 0.6)
     "margin": 0.5,  # D's weights: the lead over the second-best article ...
     "mean": 1.5,  # ... the question's mean score over the other articles ...
     "self": 0.5,  # ... and the answering article's self-score against the average
@@ -187,7 +202,7 @@ class SemanticEngine:
         mean_self = float(selves.mean()) if len(selves) else 0.0  # articles without phrasings sit at the mean
         for start in range(0, len(questions), self._chunk):
             stop = min(start + self._chunk, len(questions))
-            fused = self._fused(vectors[start:stop], next(lexical_rows))
+            fused, centre = self._fused(vectors[start:stop], next(lexical_rows))
             top = _top(fused, max(limit, 2))
             articles = fused.shape[1]
             # the mean score of the other articles (the first's own would weigh heavily in a small base)
@@ -206,20 +221,63 @@ class SemanticEngine:
                 decision = (first + s["margin"] * (first - second) - s["mean"] * others
                             - s["self"] * (float(selves[top[row][0]]) - mean_self)) if len(scores) else 0.0
                 answered = first >= s["answered"]
+                alone = self._pooled(decision, decision, 1, float(centre[row, top[row][0]])) if len(scores) else 0.0
                 answers.append(Answer(question, answered, hits, near=first >= s["near"],
-                                      covered=answered and decision >= s["covered"]))
+                                      covered=alone >= s["covered"], evidence=decision))
             step("Matching", stop, len(questions))
         return answers
 
-    def _fused(self, vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        """F for each of VECTORS' questions and each article (see the module docstring)."""
+    def _fused(self, vectors: np.ndarray, lexical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """F for each of VECTORS' questions and each article (see the module docstring), and
+        their cosines with each article's centre."""
         import numpy as np
 
         s = self.settings
         best, centre = self.articles.max_and_centroid(vectors)
         fused = best + s["alpha"] * centre + s["beta"] * np.minimum(lexical, s["clip"])
         fused /= 1 + s["alpha"] + s["beta"]
-        return fused
+        return fused, centre
+
+    def _pooled(self, own: float, mean: float, size: int, centre: float) -> float:
+        """The score that decides a findability fix (see the module docstring)."""
+        import math
+
+        s = self.settings
+        return own + s["pooled"] * mean + s["size"] * math.log(size) + s["centre"] * centre
+
+    def covered(self, answers: Sequence[Answer], vectors: np.ndarray) -> list[bool]:
+        """Findability fixes decided together: the questions leaning on one article are grouped
+        among themselves and pool their evidence (see the module docstring)."""
+        import numpy as np
+
+        from .. import cluster
+
+        s = self.settings
+        found = [False] * len(answers)
+        leaning: dict[int, list[int]] = {}
+        prefix = self.project.kb_rel + "/"
+        for row, answer in enumerate(answers):
+            best = answer.best
+            if answer.topical and best is not None and best.path.startswith(prefix):
+                article = self.articles.by_rel.get(best.path[len(prefix) :])
+                if article is not None:
+                    leaning.setdefault(article, []).append(row)
+        if not leaning:
+            return found
+        projected = self._projected(vectors)
+        settings = cluster.Settings(micro=s["micro"], merge=s["together"])
+        for article, rows in leaning.items():
+            labels = cluster.cluster(projected[rows], settings) if len(rows) > 1 else [0]
+            groups: dict[int, list[int]] = {}
+            for row, label in zip(rows, labels):
+                groups.setdefault(label, []).append(row)
+            for members in groups.values():
+                mean = vectors[members].mean(axis=0)
+                centre = float(mean @ self.articles.centroids[article]) / max(float(np.linalg.norm(mean)), 1e-12)
+                pooled = sum(answers[m].evidence for m in members) / len(members)
+                for m in members:
+                    found[m] = self._pooled(answers[m].evidence, pooled, len(members), centre) >= s["covered"]
+        return found
 
     def _lexical_rows(self, questions: Sequence[str]) -> Any:
         """The lexical scores of each chunk of QUESTIONS, as (chunk x articles) arrays in the
@@ -313,17 +371,21 @@ class SemanticEngine:
     def group(self, vectors: np.ndarray) -> list[int]:
         """Groups in the knowledge base's own principal directions: what tells its articles apart
         tells questions apart, and 96 dimensions cost a quarter of 384 at 100,000 notes."""
-        import numpy as np
-
         from .. import cluster
 
         s = self.settings
-        basis = self.articles.basis(int(s["dims"]))
+        return cluster.cluster(self._projected(vectors), cluster.Settings(micro=s["micro"], merge=s["merge"]))
+
+    def _projected(self, vectors: np.ndarray) -> np.ndarray:
+        """VECTORS in the knowledge base's top principal directions, unit length again (float32)."""
+        import numpy as np
+
+        basis = self.articles.basis(int(self.settings["dims"]))
         if basis is not None and len(vectors):
             mean, directions = basis
             vectors = (vectors - mean) @ directions
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return cluster.cluster(vectors.astype(np.float32), cluster.Settings(micro=s["micro"], merge=s["merge"]))
+        return vectors.astype(np.float32)
 
     def same_topic(self, groups: Sequence[Sequence[str]], texts: Sequence[str]) -> int | None:
         import numpy as np
