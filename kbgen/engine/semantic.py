@@ -18,15 +18,17 @@ where F2 is the second-best score; a question that is close to every article say
 close to one; and self(a), how well an article's own phrasings match it (each left out in turn),
 corrects for articles that every question looks close to.
 
-One note's words are noisy evidence, so the report decides together (`covered`): the open
-questions whose best article is a are grouped among themselves (as gaps are, cut at TOGETHER),
-and a question q in group g is a findability fix when
+One note's words are noisy evidence, so the report decides together (`covered`): among the open
+questions whose best article is a, each question q's neighbourhood g is the questions at cosine
+NEIGHBOURS or more from it (q included; cosines in the knowledge base's principal directions, as
+for gaps), and q is a findability fix when
 
     D(q) + POOLED * mean of D over g + SIZE * ln |g| + CENTRE * cos(mean vector of g, a's centre)
 
-is at least COVERED. Thirty notes asking one thing that a's phrasings answer sit together and
-near a's centre; notes of a topic no article covers that merely lean on a do not, however
-close some of them come one by one. A question alone is judged as a group of one.
+is at least COVERED (the mean vector and a's centre in the encoder's own space). Thirty notes
+asking one thing that a's phrasings answer sit together and near a's centre; notes of a topic no
+article covers that merely lean on a do not, however close some of them come one by one. A
+question alone is its own neighbourhood.
 
 Every constant was chosen on CLINC150's train and validation splits; benchmarks/lookup_quality.py
 and benchmarks/gaps.py measure them on the test split.
@@ -95,14 +97,15 @@ SETTINGS: dict[str, float] = {
     "clip": 1.5,  # ... capped here, so a long exact-word match cannot outweigh meaning
     "answered": 3.335 / 7,  # F1 at which `ask` calls a question answered: the lowest that leaves 90% of
     # CLINC150's out-of-scope validation and train questions unanswered
-    "covered": 0.82,  # the pooled score (see the module docstring) at which the report calls a note a
+    "covered": 0.8525,  # the pooled score (see the module docstring) at which the report calls a note a
     # findability fix: the lowest that leaves 75% of CLINC150's uncovered train and validation notes
     # open (a wrong findability fix writes wrong phrasings into an article; a wrong gap costs a draft
     # an editor merges)
-    "pooled": 0.75,  # its weights, fitted (logistic) on those notes: the group's mean D ...
-    "size": -0.09,  # ... the log of its size ...
-    "centre": 0.46,  # ... and its mean vector's cosine with the article's centre
-    "together": 0.50,  # the cut that groups the questions leaning on one article (chosen among 0.4 to 0.6)
+    "pooled": 0.80,  # its weights, fitted (logistic) on those notes: the neighbourhood's mean D ...
+    "size": -0.085,  # ... the log of its size ...
+    "centre": 0.42,  # ... and its mean vector's cosine with the article's centre
+    "neighbours": 0.60,  # the cosine that makes two questions leaning on one article neighbours
+    # (chosen among 0.4 to 0.7; a clustering cut at 0.4 to 0.6 instead did no better and cost more)
     "margin": 0.5,  # D's weights: the lead over the second-best article ...
     "mean": 1.5,  # ... the question's mean score over the other articles ...
     "self": 0.5,  # ... and the answering article's self-score against the average
@@ -218,8 +221,9 @@ class SemanticEngine:
                 first = float(scores[0]) if len(scores) else 0.0
                 second = float(scores[1]) if len(scores) > 1 else 0.0
                 others = (float(totals[row]) - first) / (articles - 1) if articles > 1 else 0.0
-                decision = (first + s["margin"] * (first - second) - s["mean"] * others
-                            - s["self"] * (float(selves[top[row][0]]) - mean_self)) if len(scores) else 0.0
+                # rounded as the match cache keeps it, so a report decides alike from either
+                decision = round(first + s["margin"] * (first - second) - s["mean"] * others
+                                 - s["self"] * (float(selves[top[row][0]]) - mean_self), 5) if len(scores) else 0.0
                 answered = first >= s["answered"]
                 alone = self._pooled(decision, decision, 1, float(centre[row, top[row][0]])) if len(scores) else 0.0
                 answers.append(Answer(question, answered, hits, near=first >= s["near"],
@@ -246,14 +250,13 @@ class SemanticEngine:
         return own + s["pooled"] * mean + s["size"] * math.log(size) + s["centre"] * centre
 
     def covered(self, answers: Sequence[Answer], vectors: np.ndarray) -> list[bool]:
-        """Findability fixes decided together: the questions leaning on one article are grouped
-        among themselves and pool their evidence (see the module docstring)."""
+        """Findability fixes decided together: each question pools the evidence of its neighbours
+        among the questions leaning on the same article (see the module docstring). A few matrix
+        products an article, so 100,000 notes cost well under a second."""
         import numpy as np
 
-        from .. import cluster
-
         s = self.settings
-        found = [False] * len(answers)
+        found = np.zeros(len(answers), dtype=bool)
         leaning: dict[int, list[int]] = {}
         prefix = self.project.kb_rel + "/"
         for row, answer in enumerate(answers):
@@ -263,21 +266,22 @@ class SemanticEngine:
                 if article is not None:
                     leaning.setdefault(article, []).append(row)
         if not leaning:
-            return found
+            return found.tolist()
         projected = self._projected(vectors)
-        settings = cluster.Settings(micro=s["micro"], merge=s["together"])
+        evidence = np.array([a.evidence for a in answers], dtype=np.float32)
         for article, rows in leaning.items():
-            labels = cluster.cluster(projected[rows], settings) if len(rows) > 1 else [0]
-            groups: dict[int, list[int]] = {}
-            for row, label in zip(rows, labels):
-                groups.setdefault(label, []).append(row)
-            for members in groups.values():
-                mean = vectors[members].mean(axis=0)
-                centre = float(mean @ self.articles.centroids[article]) / max(float(np.linalg.norm(mean)), 1e-12)
-                pooled = sum(answers[m].evidence for m in members) / len(members)
-                for m in members:
-                    found[m] = self._pooled(answers[m].evidence, pooled, len(members), centre) >= s["covered"]
-        return found
+            points = projected[rows]
+            full = vectors[rows]
+            own = evidence[rows]
+            for start in range(0, len(rows), CHUNK):  # (CHUNK x questions) at a time: a popular article stays in memory
+                near = (points[start : start + CHUNK] @ points.T >= s["neighbours"]).astype(np.float32)
+                count = near.sum(axis=1)
+                mean = near @ full
+                closeness = (mean @ self.articles.centroids[article]) / np.maximum(np.linalg.norm(mean, axis=1), 1e-12)
+                pooled = (own[start : start + CHUNK] + s["pooled"] * (near @ own) / count
+                          + s["size"] * np.log(count) + s["centre"] * closeness)
+                found[rows[start : start + CHUNK]] = pooled >= s["covered"]
+        return found.tolist()
 
     def _lexical_rows(self, questions: Sequence[str]) -> Any:
         """The lexical scores of each chunk of QUESTIONS, as (chunk x articles) arrays in the

@@ -8,7 +8,7 @@ from kbgen.project import Project
 # customers' questions (the demo's log) about a student discount, which no demo article mentions
 STUDENT = ["do you have student discount", "graduated in june, will my student discount stop?",
            "Do you have discount for students in India? price is too high in rupees",
-           "already paying for plus, can i switch to the student price?"]
+           "already paying for plus, can i switch to the student price?", "Is the student discount for monthly too?"]
 PASSWORD = ["how do i reset my password", "forgot my password, what now", "password reset email never arrived"]
 
 
