@@ -153,7 +153,8 @@ def quality(data: dict, engine: str = "semantic") -> dict:
 
 def tradeoff(root: Path, tests: list, slug: dict) -> list[dict]:
     """Covered notes matched right and uncovered notes left open, over the findability threshold
-    (the engine's own decisions, in-process, for each threshold)."""
+    (the engine's own decisions, all notes together as the report makes them, in-process, for
+    each threshold)."""
     from kbgen.engine import open_engine
     from kbgen.engine.semantic import SETTINGS
     from kbgen.project import Project
@@ -161,14 +162,16 @@ def tradeoff(root: Path, tests: list, slug: dict) -> list[dict]:
     engine = open_engine(Project.load(root), kind="semantic")
     questions = [q for q, _ in tests]
     chosen = SETTINGS["covered"]
+    answers = engine.ask_many(questions, limit=1)
+    vectors = engine.vectors(questions)
     rows = []
-    for threshold in sorted({round(chosen, 4), *[round(0.34 + 0.02 * k, 2) for k in range(8)]}):
+    for threshold in sorted({round(chosen, 4), *[round(0.72 + 0.02 * k, 2) for k in range(11)]}):
         engine.settings["covered"] = threshold
-        answers = engine.ask_many(questions, limit=1)
-        cov = [(a, intent) for a, (_, intent) in zip(answers, tests) if intent in slug]
-        unc = [a for a, (_, intent) in zip(answers, tests) if intent not in slug]
-        right = sum(a.covered and a.best is not None and a.best.slug == slug[i] for a, i in cov) / len(cov)
-        left_open = sum(not a.covered for a in unc) / len(unc)
+        decided = engine.covered(answers, vectors)
+        cov = [(a, d, intent) for a, d, (_, intent) in zip(answers, decided, tests) if intent in slug]
+        unc = [d for d, (_, intent) in zip(decided, tests) if intent not in slug]
+        right = sum(d and a.best is not None and a.best.slug == slug[i] for a, d, i in cov) / len(cov)
+        left_open = sum(not d for d in unc) / len(unc)
         rows.append({"threshold": threshold, "chosen": threshold == round(chosen, 4),
                      "covered_matched_right": round(right, 4), "uncovered_left_open": round(left_open, 4)})
     engine.close()
@@ -333,6 +336,7 @@ def stability(seeds: int = 6) -> dict:
         engine.close()
     result["semantic_mean_ari"] = round(sum(scores) / len(scores), 3)
     result["semantic_min_ari"] = round(min(scores), 3)
+    result["report"] = report_stability(root, notes)
     scores = []
     plain = [without_placeholders(t) for t in texts]
     for seed in range(seeds):  # the lexical engine's grouping: its LSA basis is refitted with the new notes
@@ -345,6 +349,44 @@ def stability(seeds: int = 6) -> dict:
     result["lexical_baseline_mean_ari"] = round(sum(scores) / len(scores), 3)
     result["lexical_baseline_min_ari"] = round(min(scores), 3)
     return result
+
+
+def report_stability(root: Path, notes: list) -> dict:
+    """What editors see moving: each old note's place in the whole report (a gap, or an
+    article's findability list; findability is decided for all notes together) before and after
+    one to four new notes; ARI of the old open notes' places."""
+    import shutil
+    from dataclasses import replace
+
+    from kbgen.engine import open_engine
+    from kbgen.gaps import analyze
+    from kbgen.kb import KnowledgeBase
+    from kbgen.project import Project
+
+    as_of = max(n.when for n in notes)
+    extra = [replace(notes[-1], id=f"EXTRA-{k}", question=q, events=[], state="open") for k, q in enumerate(EXTRA)]
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(root / "kb", Path(tmp) / "kb")
+        shutil.copy(root / "mkdocs.yml", Path(tmp) / "mkdocs.yml")
+        project = Project.load(Path(tmp))
+        kb = KnowledgeBase.load(project)
+        engine = open_engine(project, kind="semantic")
+
+        def places(logged: list) -> dict[str, str]:
+            coverage = analyze(kb, logged, engine, as_of=as_of)
+            found = {n.id: "article:" + f.slug for f in coverage.findable for n in f.notes}
+            return {**found, **{n.id: "gap:" + g.id for g in coverage.gaps for n in g.notes}}
+
+        before = places(notes)
+        scores, moved = [], []
+        for k in range(1, len(EXTRA) + 1):
+            after = places(notes + extra[:k])
+            ids = [i for i in before if i in after]
+            scores.append(ari([before[i] for i in ids], [after[i] for i in ids]))
+            moved.append(sum(before[i].split(":")[0] != after[i].split(":")[0] for i in ids))
+        engine.close()
+    return {"open_notes": len(before), "mean_ari": round(sum(scores) / len(scores), 3), "min_ari": round(min(scores), 3),
+            "notes_moved_between_findability_and_gaps": moved}
 
 
 def main() -> None:

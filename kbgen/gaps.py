@@ -323,12 +323,20 @@ def analyze(
             return bool(found and found.near and found.best and found.best.category == category)
         return note_category(item, matches.get(item.id)) == category
 
+    # which open notes and searches an article already answers is decided for all of them at
+    # once: questions that ask one thing and lean on one article pool their evidence
+    drafted: list[Evidence] = [n for n in notes if n.state == "drafted"]
+    asked: list[Evidence] = [*open_notes, *searches]
+    known_vectors = engine.vectors([n.question for n in [*asked, *drafted]], progress=step) if asked or drafted else None
+    vector_of = {id(item): row for row, item in enumerate([*asked, *drafted])}
+    answers = [match(item) for item in asked]
+    rows = [row for row, found in enumerate(answers) if found is not None]
+    decided = dict(zip(rows, engine.covered([answers[r] for r in rows], known_vectors[rows]))) if rows else {}
     findable: dict[str, list[Evidence]] = {}
     hits: dict[str, Any] = {}
     unanswered: list[Evidence] = []
-    for item in [*open_notes, *searches]:
-        found = match(item)
-        if found is not None and found.covered and found.best is not None:
+    for row, (item, found) in enumerate(zip(asked, answers)):
+        if found is not None and found.best is not None and decided[row]:
             if selected(item):
                 findable.setdefault(found.best.slug, []).append(item)
                 hits.setdefault(found.best.slug, found.best)
@@ -337,13 +345,13 @@ def analyze(
 
     # Drafted notes are grouped too, so that new notes on a drafted topic join its gap (and the
     # gap keeps its id); a gap with no open notes left is a draft waiting, not an open gap.
-    drafted: list[Evidence] = [n for n in notes if n.state == "drafted"]
     pool = sorted(unanswered + drafted, key=_order)
     gaps: list[Gap] = []
     in_draft = 0
     lone = 0
     if pool:
-        vectors = engine.vectors([n.question for n in pool], progress=step)
+        assert known_vectors is not None
+        vectors = known_vectors[[vector_of[id(item)] for item in pool]]
         engine.remember([n.question for n in pool])
         step("Grouping", 0, 1)
         labels = engine.group(vectors)

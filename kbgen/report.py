@@ -62,7 +62,8 @@ def build(coverage: Coverage, kb: KnowledgeBase, today: date, filters: dict[str,
 
 
 def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
+    plural = "es" if word.endswith(("ch", "sh", "s", "x")) else "s"
+    return f"{n:,} {word}{plural * (n != 1)}"
 
 
 def _share(value: float | None) -> str:

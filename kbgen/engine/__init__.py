@@ -61,7 +61,8 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     topical: bool = True  # False: the question names no topic ("how do I"), so nothing answers it
     near: bool = False  # the first article is on the question's subject, answering or not (its category is a fair guess)
-    covered: bool = False  # answered, and surely enough for the report to call it a findability fix rather than a gap
+    covered: bool = False  # surely enough, on its own, for the report to call it a findability fix rather than a gap
+    evidence: float = 0.0  # the engine's own measure of how surely the first article answers it (`Engine.covered` pools it)
 
     @property
     def best(self) -> Hit | None:
@@ -100,6 +101,15 @@ class Engine(Protocol):
 
         Deterministic, and earlier texts keep their groups as later ones arrive, as far as the
         method allows."""
+        ...
+
+    def covered(self, answers: Sequence[Answer], vectors: np.ndarray) -> list[bool]:
+        """Which of ANSWERS (to the open questions of one report, with this engine's VECTORS of
+        them) an article already answers, so the report lists them as findability fixes.
+
+        Judged together: questions that ask one thing and lean on one article pool their
+        evidence, which one question's words are too few to give. Deterministic for the same
+        answers and vectors."""
         ...
 
     def same_topic(self, groups: Sequence[Sequence[str]], texts: Sequence[str]) -> int | None:

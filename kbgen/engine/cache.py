@@ -54,7 +54,7 @@ class AnswerCache:
         self.dirty = False
 
 
-_FIELDS = 8  # slug, title, category, url, path, score, audience, answered; then topical, near and covered
+_FIELDS = 8  # slug, title, category, url, path, score, audience, answered; then topical, near, covered and evidence
 
 
 def _pack(answer: Answer) -> list[Any]:
@@ -62,20 +62,21 @@ def _pack(answer: Answer) -> list[Any]:
     if best is None:
         return [answer.topical]
     return [best.slug, best.title, best.category, best.url, best.path, round(best.score, 4), best.audience,
-            answer.answered, answer.topical, answer.near, answer.covered]
+            answer.answered, answer.topical, answer.near, answer.covered, round(answer.evidence, 5)]
 
 
 def _valid(value: Any) -> bool:
     return isinstance(value, list) and (
         (len(value) == 1 and isinstance(value[0], bool))
-        or (len(value) == _FIELDS + 3 and all(isinstance(v, str) for v in value[:5]) and isinstance(value[5], (int, float))
-            and isinstance(value[6], str) and all(isinstance(v, bool) for v in value[7:]))
+        or (len(value) == _FIELDS + 4 and all(isinstance(v, str) for v in value[:5]) and isinstance(value[5], (int, float))
+            and isinstance(value[6], str) and all(isinstance(v, bool) for v in value[7:11])
+            and isinstance(value[11], (int, float)) and not isinstance(value[11], bool))
     )
 
 
 def _unpack(question: str, value: list[Any]) -> Answer:
     if len(value) == 1:
         return Answer(question, False, [], topical=value[0])
-    slug, title, category, url, path, score, audience, answered, topical, near, covered = value
+    slug, title, category, url, path, score, audience, answered, topical, near, covered, evidence = value
     hit = Hit(slug, title, category, url, path, float(score), "", audience)
-    return Answer(question, answered, [hit], topical=topical, near=near, covered=covered)
+    return Answer(question, answered, [hit], topical=topical, near=near, covered=covered, evidence=float(evidence))

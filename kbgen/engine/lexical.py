@@ -469,6 +469,10 @@ class LexicalEngine:
 
         return cluster.cluster(vectors, cluster.settings_for(len(vectors)))
 
+    def covered(self, answers: Sequence[Answer], vectors: np.ndarray) -> list[bool]:
+        """Each question on its own: answered is covered (words alone give no evidence to pool)."""
+        return [a.covered and a.best is not None for a in answers]
+
     def same_topic(self, groups: Sequence[Sequence[str]], texts: Sequence[str]) -> int | None:
         """The group whose centre is closest to TEXTS' in raw TF-IDF space, at cosine 0.6 or more
         (a handful of drafts is no corpus for LSA)."""

@@ -384,13 +384,17 @@ class TextVectors:
         self._load()
         assert self._index is not None
         out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
-        missing = []
+        missing, positions, rows = [], [], []
+        index, key = self._index, self.key
         for position, text in enumerate(texts):
-            row = self._index.get(self.key(text))
+            row = index.get(key(text))
             if row is None:
                 missing.append(position)
             else:
-                out[position] = self._rows[row]
+                positions.append(position)
+                rows.append(row)
+        if rows:  # one gather: row by row, converting each from float16 cost more than the hashing
+            out[positions] = self._rows[rows]
         return out, missing
 
     def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:

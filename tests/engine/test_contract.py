@@ -80,6 +80,19 @@ def test_vectors_are_unit_rows_and_groups_are_deterministic(engine: Engine) -> N
     assert labels[0] != labels[3]
 
 
+def test_findability_is_decided_for_all_questions_at_once(engine: Engine) -> None:
+    questions = ["how do I reset my password", "forgot my password, how do I get a new one",
+                 "reset password link not working", "do you sell branded hoodies", "how do I"]
+    answers = engine.ask_many(questions, limit=1)
+    vectors = engine.vectors(questions)
+    decided = engine.covered(answers, vectors)
+    assert decided[:3] == [True, True, True] and decided[3:] == [False, False]
+    assert engine.covered(answers, vectors) == decided  # deterministic
+    assert engine.covered([], vectors[:0]) == []
+    # a question alone is a group of one: what asking it said
+    assert [engine.covered([a], vectors[i : i + 1])[0] for i, a in enumerate(answers)] == [a.covered for a in answers]
+
+
 def test_same_topic_finds_the_draft_a_gap_belongs_to(engine: Engine) -> None:
     drafts = [["Is there a dark mode?", "dark theme at night"], ["Can I pay in euros?", "invoice currency euros"]]
     assert engine.same_topic(drafts, ["dark mode for the app please", "is there a dark mode"]) == 0
