@@ -7,8 +7,9 @@ the theme's format with no documents) and three kinds of pieces the browser fetc
 - `terms/N.json`: the postings of a contiguous range of the sorted index terms (the manifest
   lists each range's first term), so a word, or a word being typed (a prefix), needs one or two
   pieces; per term and field, the documents and how often the term occurs there;
-- `words/XX.json`: the index terms that begin with one character (XX, its code point in hex),
-  with the number of documents each is in, for correcting typos;
+- `words/1-XX.json` and `words/2-XX.json`: the index terms whose first (second) character is
+  XX (its code point in hex), with the number of documents each is in, for correcting typos: a
+  word one edit away from a typo has the typo's first or second letter in first or second place;
 - `docs/N.json`: what a result shows (title, summary, category, address, sections) for a few
   pages at a time, fetched only for the best results.
 
@@ -36,9 +37,9 @@ from typing import Any
 FOLDERS = ("terms", "words", "docs")
 SHARD_BYTES = 16_000  # a term piece's size before the next term starts a new one
 CAP = 1_000  # documents kept per term and field (the ones where it occurs most)
-PAGES_PER_CHUNK = 4  # result pages' display data per docs/ piece
-RESULTS = 20  # pages a split search returns (the theme shows ten, then more on scrolling)
-TEASER = 160  # characters of a section's text shown under its title
+PAGES_PER_CHUNK = 2  # result pages' display data per docs/ piece
+RESULTS = 10  # pages a split search returns (the theme shows ten at first)
+TEASER = 100  # characters of a section's text shown under its title
 
 # lunr.stopWordFilter's list (lunr 2.3.9, as the theme ships it)
 STOP_WORDS = frozenset(
@@ -53,6 +54,7 @@ STOP_WORDS = frozenset(
 _TRIM_START = re.compile(r"^\W+", re.ASCII)
 _TRIM_END = re.compile(r"\W+$", re.ASCII)
 _TAGS = re.compile(r"<[^>]*>")
+_ANGLES = re.compile(r"[<>]")
 
 
 # --- lunr's Porter stemmer (lunr.stemmer), ported line for line ---------------------------------
@@ -138,22 +140,19 @@ def stem(w: str) -> str:
 # --- the theme's tokenizer (Material's extract and split) ---------------------------------------
 
 def _text_sections(value: str) -> Iterator[str]:
-    """The text between HTML tags, cut exactly where Material's `extract` cuts it."""
-    start = end = stack = 0
-    while end < len(value):
-        char = value[end]
-        if char == "<" and end > start:
-            yield value[start:end]
-            start = end
-        elif char == ">":
-            if value[start + 1:start + 2] == "/":
-                stack -= 1
-            elif not (end > 0 and value[end - 1] == "/"):
-                stack += 1
+    """The text between HTML tags, cut exactly where Material's `extract` cuts it: at a "<" after
+    some text, and after every ">" (its count of open tags only places highlights)."""
+    start = 0
+    for found in _ANGLES.finditer(value):
+        end = found.start()
+        if found[0] == "<":
+            if end > start:
+                yield value[start:end]
+                start = end
+        else:
             start = end + 1
-        end += 1
-    if end > start:
-        yield value[start:end]
+    if len(value) > start:
+        yield value[start:]
 
 
 def analyzer(config: dict[str, Any]) -> Callable[[Any], list[str]]:
@@ -162,31 +161,33 @@ def analyzer(config: dict[str, Any]) -> Callable[[Any], list[str]]:
     separator = re.compile(config.get("separator") or r"[\s\-]+")
     pipeline = set(config.get("pipeline") or ("trimmer", "stopWordFilter"))
     trimming, stopping, stemming = "trimmer" in pipeline, "stopWordFilter" in pipeline, "stemmer" in pipeline
-    stems: dict[str, str] = {}
+    done: dict[str, str] = {}  # a word as cut: the term it becomes ("" for none)
+
+    def term(word: str) -> str:
+        if trimming:
+            word = _TRIM_END.sub("", _TRIM_START.sub("", word, count=1), count=1)
+        if stopping and word in STOP_WORDS:
+            return ""
+        return stem(word) if stemming else word
 
     def terms(value: Any) -> list[str]:
-        found: list[str] = []
+        out: list[str] = []
         for text in value if isinstance(value, list) else [value]:
             for section in _text_sections(str(text)):
                 at = 0
+                words = []
                 for match in separator.finditer(section):
                     if at < match.start():
-                        found.append(section[at:match.start()].lower())
+                        words.append(section[at:match.start()])
                     at = match.end()
                 if at < len(section):
-                    found.append(section[at:].lower())
-        out = []
-        for word in found:
-            if trimming:
-                word = _TRIM_END.sub("", _TRIM_START.sub("", word, count=1), count=1)
-            if stopping and word in STOP_WORDS:
-                continue
-            if stemming:
-                if word not in stems:
-                    stems[word] = stem(word)
-                word = stems[word]
-            if word:
-                out.append(word)
+                    words.append(section[at:])
+                for word in words:
+                    found = done.get(word)
+                    if found is None:
+                        found = done[word] = term(word.lower())
+                    if found:
+                        out.append(found)
         return out
 
     return terms
@@ -295,7 +296,9 @@ def split(index: dict[str, Any], folder: Path, *, shard_bytes: int = SHARD_BYTES
             bounds.append(term)
         shard[term] = encoded
         size += cost
-        by_char.setdefault(f"{ord(term[0]):x}", {})[term] = distinct
+        by_char.setdefault(f"1-{ord(term[0]):x}", {})[term] = distinct
+        if len(term) > 1:
+            by_char.setdefault(f"2-{ord(term[1]):x}", {})[term] = distinct
     if shard:
         written += _dump(folder / "terms" / f"{len(bounds) - 1}.json", shard)
     for key, words in by_char.items():

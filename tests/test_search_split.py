@@ -108,11 +108,12 @@ def test_display_data_holds_what_a_result_shows(tmp_path: Path) -> None:
     assert docs["1"][0][0] == "billing/"  # type: ignore[index]
 
 
-def test_words_by_first_letter_carry_their_document_counts(tmp_path: Path) -> None:
+def test_words_by_first_and_second_letter_carry_their_document_counts(tmp_path: Path) -> None:
     split(_index(), tmp_path)
     words = _pieces(tmp_path, "words")
-    assert words[f"{ord('r'):x}"]["refund"] == 3  # type: ignore[index]
-    assert "password" in words[f"{ord('p'):x}"]  # type: ignore[operator]
+    assert words[f"1-{ord('r'):x}"]["refund"] == 3  # type: ignore[index]
+    assert words[f"2-{ord('e'):x}"]["refund"] == 3  # type: ignore[index]
+    assert "password" in words[f"1-{ord('p'):x}"] and "password" in words[f"2-{ord('a'):x}"]  # type: ignore[operator]
 
 
 def test_a_changed_index_gets_a_new_version_and_old_pieces_go(tmp_path: Path) -> None:

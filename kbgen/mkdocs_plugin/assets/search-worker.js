@@ -123,23 +123,33 @@
   var whole = Object.create(null);  // stems of words the customer has finished typing
 
   function rewrite(query) {
+    var out = [];
+    whole = Object.create(null);
+    stemmed(query).forEach(function (item) {
+      var stem = item.stem;
+      if (index !== null && !knownPrefix(stem)) stem = corrected(stem) || stem;
+      else if (item.finished && index !== null && index.invertedIndex[stem]
+               && lunr.stemmer(new lunr.Token(stem, {})).toString() === stem) whole[stem] = true;
+      if (out.indexOf(stem) === -1) out.push(stem);
+    });
+    return out;
+  }
+
+  /* The query's words trimmed, without stop words or query syntax, stemmed as the index was;
+     each with whether the customer has finished typing it (a space follows). */
+  function stemmed(query) {
     var separator = lunr.tokenizer.separator;
     var text = String(query).toLowerCase().replace(/[*+~^:"]/g, " ");
     var words = text.split(separator);
     var finished = /\s$/.test(text) ? words.length : words.length - 1;
     var out = [];
-    whole = Object.create(null);
     words.forEach(function (word, position) {
       word = word.replace(/^-+/, "");
       if (!word) return;
       var token = lunr.trimmer(new lunr.Token(word, {}));
       if (!token || !token.toString() || !lunr.stopWordFilter(token)) return;
       var stem = lunr.stemmer(token).toString();
-      if (!stem) return;
-      if (index !== null && !knownPrefix(stem)) stem = corrected(stem) || stem;
-      else if (position < finished && index !== null && index.invertedIndex[stem]
-               && lunr.stemmer(new lunr.Token(stem, {})).toString() === stem) whole[stem] = true;
-      if (out.indexOf(stem) === -1) out.push(stem);
+      if (stem) out.push({ stem: stem, finished: position < finished });
     });
     return out;
   }
@@ -319,13 +329,17 @@
     return found;
   };
 
-  /* The index's word closest to STEM, as `corrected` finds it, among the words that begin with
-     its first or second letter (a typo rarely changes both). */
+  /* The index's word closest to STEM, as `corrected` finds it, among the words whose first or
+     second letter is STEM's first or second (every word one edit away is one of them). */
   Split.prototype.correct = function (stem) {
     if (stem.length < 4) return Promise.resolve(null);
-    var that = this, keys = [stem.codePointAt(0).toString(16)];
-    var second = stem.slice(1).codePointAt(0).toString(16);
-    if (keys.indexOf(second) === -1) keys.push(second);
+    var that = this, keys = [];
+    [stem.codePointAt(0), stem.slice(1).codePointAt(0)].forEach(function (code) {
+      ["1-", "2-"].forEach(function (place) {
+        var key = place + code.toString(16);
+        if (keys.indexOf(key) === -1) keys.push(key);
+      });
+    });
     return Promise.all(keys.map(function (key) { return that.fetch("words/" + key + ".json"); })).then(function (lists) {
       var counts = Object.create(null);
       lists.forEach(function (list) { Object.keys(list || {}).forEach(function (word) { counts[word] = list[word]; }); });
@@ -364,35 +378,31 @@
     return this.weights[stem];
   };
 
-  /* The query's words as the index's stems, each [stem, exact] (see `rewrite` and `query`). */
+  /* The query's words as the index's stems, each [stem, exact] (see `rewrite` and `query`).
+     Only the pieces needed are fetched: a stem of one or two letters is matched exactly, and so
+     is a finished word the index holds (its own piece); a word being typed needs the pieces of
+     every term it begins; a word the index does not know, the word lists for its correction. */
   Split.prototype.words = function (query) {
-    var that = this, separator = lunr.tokenizer.separator;
-    var text = String(query).toLowerCase().replace(/[*+~^:"]/g, " ");
-    var words = text.split(separator);
-    var finished = /\s$/.test(text) ? words.length : words.length - 1;
-    var stems = [];
-    words.forEach(function (word, position) {
-      word = word.replace(/^-+/, "");
-      if (!word) return;
-      var token = lunr.trimmer(new lunr.Token(word, {}));
-      if (!token || !token.toString() || !lunr.stopWordFilter(token)) return;
-      var stem = lunr.stemmer(token).toString();
-      if (stem) stems.push({ stem: stem, finished: position < finished });
-    });
-    return Promise.all(stems.map(function (item) { return that.load(item.stem, false); })).then(function () {
-      return Promise.all(stems.map(function (item) {
-        if (that.within(item.stem).length) {
-          item.whole = item.finished && !!that.terms[item.stem]
-            && lunr.stemmer(new lunr.Token(item.stem, {})).toString() === item.stem;
+    var that = this, stems = stemmed(query);
+    function own(stem) { return lunr.stemmer(new lunr.Token(stem, {})).toString() === stem; }
+    return Promise.all(stems.map(function (item) {
+      if (item.stem.length < 3) return that.load(item.stem, true);
+      var first = item.finished && own(item.stem) ? that.load(item.stem, true) : Promise.resolve();
+      return first.then(function () {
+        if (item.finished && that.terms[item.stem] && own(item.stem)) {
+          item.whole = true;
           return null;
         }
-        return that.correct(item.stem).then(function (better) {
-          if (!better) return null;
-          item.stem = better;
-          return that.load(better, false);
+        return that.load(item.stem, false).then(function () {
+          if (that.within(item.stem).length) return null;
+          return that.correct(item.stem).then(function (better) {
+            if (!better) return null;
+            item.stem = better;
+            return that.load(better, false);
+          });
         });
-      }));
-    }).then(function () {
+      });
+    })).then(function () {
       var out = [], exact = Object.create(null);
       stems.forEach(function (item) {
         if (item.whole) exact[item.stem] = true;
@@ -404,9 +414,10 @@
 
   /* The pages that answer QUERY, as the theme's worker returns them: groups of a page and its
      matching sections, best first, each with its score and which query words it matches. */
-  Split.prototype.search = function (query) {
+  Split.prototype.search = function (query, number) {
     var that = this, m = this.m;
     return this.words(query).then(function (clauses) {
+      if (number !== that.latest) return null;  // the customer typed on: not worth the results' pieces
       var wanted = clauses.map(function (clause) { return clause[0]; });
       if (!wanted.length) return { items: [] };
       var vector = Object.create(null);  // the query vector: term -> clauses that reach it
@@ -471,7 +482,8 @@
         }
         answers.push(group);
       });
-      answers = kept(answers, wanted).slice(0, m.results || 20);
+      answers = kept(answers, wanted).slice(0, m.results || 10);
+      if (number !== that.latest) return null;
       return that.show(answers).then(function (shown) {
         var result = { items: shown };
         if (that.suggest) result.suggest = [];
@@ -521,8 +533,8 @@
 
   Split.prototype.answer = function (query) {
     var that = this, number = ++this.latest;
-    this.search(query).then(function (result) {
-      if (number === that.latest) send({ type: 3, data: result });
+    this.search(query, number).then(function (result) {
+      if (result && number === that.latest) send({ type: 3, data: result });
     }, function (error) {
       console.warn("kbgen search:", error);
       if (number === that.latest) send({ type: 3, data: { items: [] } });
