@@ -380,8 +380,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
             self._search_config = index["config"]
             self._search_json = {page: _json_list(entries) for page, entries in _by_page(index["docs"]).items()}
         whole = json.dumps(index, separators=(",", ":"), ensure_ascii=False)
-        if self.live or len(whole.encode("utf-8")) <= self.config.search_split_kb * 1024 or not can_split(index["config"]):
-            # the preview writes the index whole from each page's piece at every save (update_search)
+        if not self._split_search(config, len(whole.encode("utf-8")), index["config"]):
             remove_split(path.parent)
             path.write_text(whole, encoding="utf-8")
             return
@@ -390,6 +389,16 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         manifest = split_index(index, path.parent)
         small = {"config": {**index["config"], "kbgen": manifest}, "docs": []}
         path.write_text(json.dumps(small, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+    def _split_search(self, config: Any, size: int, search_config: dict[str, Any]) -> bool:
+        """Whether to split the search index by term: only a built site's (the preview writes it
+        whole from each page's piece at every save, `update_search`), only one of more than
+        search_split_kb, tokenized as kbgen.search_split can (English), and never with the theme's
+        offline plugin (search from file:// cannot fetch pieces)."""
+        offline = config.plugins.get("material/offline") or config.plugins.get("offline")
+        if offline is not None and getattr(offline, "config", {}).get("enabled", True):
+            return False
+        return not self.live and size > self.config.search_split_kb * 1024 and can_split(search_config)
 
     def update_search(self, config: Any, pages: list[str], entries: list[dict[str, Any]], removed: list[str]) -> None:
         """The search index after PAGES (addresses) were rendered again, with the theme's ENTRIES
