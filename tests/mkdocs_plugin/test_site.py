@@ -277,3 +277,14 @@ def test_a_small_index_stays_whole_and_a_large_one_is_split_by_term(kb: KbBuilde
     assert run_kbgen("build", cwd=kb.root).code == 0
     assert json.loads((search / "search_index.json").read_text())["docs"]
     assert not (search / "terms").exists() and not (search / "docs").exists()
+
+
+def test_with_the_themes_offline_plugin_the_index_stays_whole(kb: KbBuilder) -> None:
+    """Opened from disk, the theme's search reads its index from a script and cannot fetch pieces."""
+    kb.article("basics/a.md", "Refunds", summary="Money back.", questions=["get my money back"])
+    config = kb.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - kbgen:\n", "  - offline\n  - kbgen:\n      search_split_kb: 0\n"))
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    index = json.loads((kb.root / "site" / "search" / "search_index.json").read_text())
+    assert index["docs"] and "kbgen" not in index["config"]
+    assert not (kb.root / "site" / "search" / "terms").exists()
