@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -240,6 +241,30 @@ def generated_queries(root: Path, count: int, seed: int = 11) -> list[dict]:
     return out
 
 
+def settled(driver, query: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The result pages' slugs for QUERY once they stop changing: on a large site the results of
+    the words typed so far can show before the last word's (each keystroke is a query)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        results(driver, query)  # typed as a person would, the first results awaited
+    except StaleElementReferenceException:
+        pass  # redrawn while read: read again below
+    before: list[str] | None = None
+    for _ in range(100):
+        try:
+            links = driver.find_elements(By.CSS_SELECTOR, ".md-search-result__list > li.md-search-result__item > a")
+            now = [urlsplit(a.get_attribute("href") or "").path.rstrip("/").rsplit("/", 1)[-1] for a in links]
+        except StaleElementReferenceException:
+            now = None
+        if now is not None and now == before:
+            return now
+        before = now
+        time.sleep(0.4)
+    return before or []
+
+
 def findability(articles: int, work: Path) -> None:
     print(f"findability at {articles:,} generated articles: the index whole (the search before) and split")
     sites = {"whole": build_generated(work / "whole", articles, 10_000_000),
@@ -251,7 +276,7 @@ def findability(articles: int, work: Path) -> None:
         for name, site in sites.items():
             with served(site) as url:
                 driver.get(url)
-                got[name] = [results(driver, item["query"])[0] for item in queries]
+                got[name] = [settled(driver, item["query"]) for item in queries]
     finally:
         driver.quit()  # type: ignore[attr-defined]
     print(f"  {'site':<8}{'kind':<10}{'n':>5}{'top-1':>8}{'top-3':>8}")

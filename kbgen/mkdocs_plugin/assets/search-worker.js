@@ -515,7 +515,7 @@
           if (!part && shown[3] && shown[3].length) out.tags = shown[3].slice();
           return out;
         });
-      }).filter(function (group) { return group.length && group[0].location !== undefined; });
+      });
     });
   };
 
