@@ -11,11 +11,21 @@ The baseline is the same site with the theme's search alone (kbgen's search work
 what customers had before), measured in the same run. The worker's two cut-offs were chosen on
 the even-numbered queries; the odd-numbered ones are reported apart as held out.
 
+The demo's index is small enough to be downloaded whole; the same demo with its index split
+by term (`search_split_kb: 0`, kbgen/search_split.py) is scored in the same run: splitting must
+change what is downloaded, not what is found.
+
 `--articles N` (say 10000) instead builds N generated articles and reports what the browser
 downloads before the first result of a search appears, and how long that takes from opening
-the page (target at 10,000: at most 500 KB), beside the same figures for the demo.
+the page (target at 10,000: at most 500 KB), beside the same figures for the demo and for the
+same site with its index whole (the search before the split, measured in the same run).
 
-    python benchmarks/site_search.py [--only kbgen|theme] [--misses] [--articles 10000]
+`--findability N` builds N generated articles (say 1000) twice, index whole and index split, and
+types, in each, 60 of the articles' own phrasings and the same with a letter dropped (a typo):
+the right article (one with that phrasing) first, in the first three, and how often the two
+sites' first three results agree.
+
+    python benchmarks/site_search.py [--only kbgen|theme|split] [--misses] [--articles 10000] [--findability 1000]
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -39,14 +50,25 @@ from tests.mkdocs_plugin.test_search_browser import results  # noqa: E402  (what
 QUERIES = HERE / "site_search_queries.json"
 
 
-def build_demo(target: Path) -> Path:
+def build_demo(target: Path, split_kb: int | None = None) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for part in ("kb", "docs", "mkdocs.yml"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
+    if split_kb is not None:
+        with_split(target / "mkdocs.yml", split_kb)
     subprocess.run([sys.executable, "-m", "kbgen", "build", "-d", str(target / "site")], cwd=target, check=True,
                    capture_output=True)
     return target / "site"
+
+
+def with_split(config: Path, split_kb: int) -> None:
+    """Set the kbgen plugin's search_split_kb in the mkdocs.yml at CONFIG."""
+    text = config.read_text(encoding="utf-8")
+    if "  - kbgen:\n" not in text:
+        raise SystemExit(f"{config}: no '  - kbgen:' plugin entry")
+    config.write_text(text.replace("  - kbgen:\n", f"  - kbgen:\n      search_split_kb: {split_kb}\n", 1),
+                      encoding="utf-8")
 
 
 def theme_only(site: Path, target: Path) -> Path:
@@ -114,9 +136,10 @@ def misses(run: dict) -> None:
             print(f"    no contact: {r['query']!r}: got {r['got']}")
 
 
-def first_result(site: Path, profile: Path, query: str) -> tuple[int, float, int]:
-    """Bytes the local server sent (every file: pages, scripts, the search index) until the first
-    search result showed, seconds from opening the page to it, and the search index's size."""
+def first_result(site: Path, profile: Path, query: str) -> tuple[int, float, int, int]:
+    """Bytes the local server sent (every file: pages, scripts, the search index or its pieces)
+    until the first search result showed, seconds from opening the page to it, the bytes of
+    search data among them, and the search index's size on disk (all its pieces)."""
     import functools
     import http.server
     import threading
@@ -124,7 +147,7 @@ def first_result(site: Path, profile: Path, query: str) -> tuple[int, float, int
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    sent: list[int] = []
+    sent: list[tuple[str, int]] = []
 
     class Counting(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -132,7 +155,7 @@ def first_result(site: Path, profile: Path, query: str) -> tuple[int, float, int
 
         def copyfile(self, source, destination):  # type: ignore[no-untyped-def]
             data = source.read()
-            sent.append(len(data))
+            sent.append((self.path, len(data)))
             destination.write(data)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Counting, directory=str(site)))
@@ -147,50 +170,157 @@ def first_result(site: Path, profile: Path, query: str) -> tuple[int, float, int
         WebDriverWait(driver, 600, poll_frequency=0.05).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__list > li"))
         elapsed = time.perf_counter() - started
-        return sum(sent), elapsed, (site / "search" / "search_index.json").stat().st_size
+        search = sum(size for path, size in sent if path.startswith("/search/"))
+        stored = sum(path.stat().st_size for path in (site / "search").rglob("*") if path.is_file())
+        return sum(size for _, size in sent), elapsed, search, stored
     finally:
         driver.quit()  # type: ignore[attr-defined]
         server.shutdown()
 
 
-def at_scale(articles: int, work: Path) -> None:
+def build_generated(root: Path, articles: int, split_kb: int | None = None) -> Path:
+    """ARTICLES generated articles built into ROOT/site (search_split_kb set when given)."""
     from corpus import generate_kb
 
-    print(f"search at scale: the demo and {articles:,} generated articles, query 'refund' typed on the home page")
-    sites = {"demo": build_demo(work / "demo")}
-    root = generate_kb(work / "big", articles)
+    generate_kb(root, articles)
+    if split_kb is not None:
+        with_split(root / "mkdocs.yml", split_kb)
     begun = time.perf_counter()
     subprocess.run([sys.executable, "-m", "kbgen", "build"], cwd=root, check=True, capture_output=True)
-    print(f"  (built {articles:,} articles in {time.perf_counter() - begun:.0f} s)")
-    sites[f"{articles:,} articles"] = root / "site"
-    for name, site in sites.items():
-        sent, seconds, index = first_result(site, work / f"profile-{len(name)}", "refund")
+    print(f"  (built {articles:,} articles in {time.perf_counter() - begun:.0f} s, search_split_kb {split_kb})")
+    return root / "site"
+
+
+def at_scale(articles: int, work: Path, queries: list[str], rounds: int) -> None:
+    import statistics
+
+    print(f"search at scale: the demo and {articles:,} generated articles, index split (as built) and whole "
+          f"(search_split_kb: 10000000); queries typed on the home page: {queries}")
+    sites = {"demo": build_demo(work / "demo"),
+             f"{articles:,}, split": build_generated(work / "split", articles),
+             f"{articles:,}, whole": build_generated(work / "whole", articles, 10_000_000)}
+    figures: dict[tuple[str, str], list[tuple[int, float, int, int]]] = {}
+    for round_ in range(rounds):
+        for query in queries:
+            for name, site in sites.items():  # interleaved: the baseline in the same run
+                figures.setdefault((name, query), []).append(
+                    first_result(site, work / f"profile-{round_}-{abs(hash((name, query)))}", query))
+    for (name, query), runs in figures.items():
+        sent = statistics.median(r[0] for r in runs)
+        seconds = statistics.median(r[1] for r in runs)
+        search = statistics.median(r[2] for r in runs)
         verdict = "PASS" if sent <= 500 * 1024 else "FAIL"
-        print(f"  {name:<16} downloaded before the first result {sent / 1024:9.0f} KB (search index {index / 1024:.0f} KB), "
-              f"first result after {seconds:.1f} s (target <= 500 KB: {verdict})")
+        print(f"  {name:<16} {query!r:<28} before the first result {sent / 1024:8.0f} KB (search data {search / 1024:6.0f} KB; "
+              f"index on disk {runs[0][3] / 1024:.0f} KB), first result after {seconds:5.2f} s "
+              f"(median of {len(runs)}; target <= 500 KB: {verdict})")
+
+
+def generated_queries(root: Path, count: int, seed: int = 11) -> list[dict]:
+    """COUNT phrasings of generated articles (and each with a letter dropped from its longest
+    word), with every article that has that phrasing as the right answers."""
+    import random
+    import re
+
+    by_phrasing: dict[str, set[str]] = {}
+    for path in sorted((root / "kb").rglob("article-*.md")):
+        head = path.read_text(encoding="utf-8").split("---", 2)[1]
+        for line in re.findall(r'^  - (".*")$', head, re.M):
+            by_phrasing.setdefault(json.loads(line).lower(), set()).add(path.stem)
+    rng = random.Random(seed)
+    usable = sorted(p for p in by_phrasing if len(p.split()) >= 2)
+    chosen = rng.sample(usable, count)
+    out = []
+    for phrasing in chosen:
+        expect = sorted(by_phrasing[phrasing])
+        out.append({"kind": "phrasing", "query": phrasing, "expect": expect})
+        longest = max(phrasing.split(), key=len)
+        if len(longest) >= 5:
+            cut = rng.randrange(1, len(longest))
+            out.append({"kind": "typo", "query": phrasing.replace(longest, longest[:cut] + longest[cut + 1:], 1),
+                        "expect": expect})
+    return out
+
+
+def settled(driver, query: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The result pages' slugs for QUERY once they stop changing: on a large site the results of
+    the words typed so far can show before the last word's (each keystroke is a query)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        results(driver, query)  # typed as a person would, the first results awaited
+    except StaleElementReferenceException:
+        pass  # redrawn while read: read again below
+    before: list[str] | None = None
+    for _ in range(100):
+        try:
+            links = driver.find_elements(By.CSS_SELECTOR, ".md-search-result__list > li.md-search-result__item > a")
+            now = [urlsplit(a.get_attribute("href") or "").path.rstrip("/").rsplit("/", 1)[-1] for a in links]
+        except StaleElementReferenceException:
+            now = None
+        if now is not None and now == before:
+            return now
+        before = now
+        time.sleep(0.4)
+    return before or []
+
+
+def findability(articles: int, work: Path) -> None:
+    print(f"findability at {articles:,} generated articles: the index whole (the search before) and split")
+    sites = {"whole": build_generated(work / "whole", articles, 10_000_000),
+             "split": build_generated(work / "split", articles, 0)}
+    queries = generated_queries(work / "whole", 60)
+    got: dict[str, list[list[str]]] = {}
+    driver = chrome(work / "profile")
+    try:
+        for name, site in sites.items():
+            with served(site) as url:
+                driver.get(url)
+                got[name] = [settled(driver, item["query"]) for item in queries]
+    finally:
+        driver.quit()  # type: ignore[attr-defined]
+    print(f"  {'site':<8}{'kind':<10}{'n':>5}{'top-1':>8}{'top-3':>8}")
+    for name, lists in got.items():
+        for kind in ("phrasing", "typo", None):
+            rows = [(item, slugs) for item, slugs in zip(queries, lists) if kind is None or item["kind"] == kind]
+            top1 = sum(bool(s) and s[0] in i["expect"] for i, s in rows) / len(rows)
+            top3 = sum(any(x in i["expect"] for x in s[:3]) for i, s in rows) / len(rows)
+            print(f"  {name:<8}{kind or 'all':<10}{len(rows):>5}{top1:>8.3f}{top3:>8.3f}")
+    same = sum(a[:3] == b[:3] for a, b in zip(got["whole"], got["split"]))
+    print(f"  first three results the same, whole and split: {same} of {len(queries)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("kbgen", "theme"))
+    parser.add_argument("--only", choices=("kbgen", "theme", "split"))
     parser.add_argument("--misses", action="store_true", help="list every query answered wrong")
     parser.add_argument("--site", type=Path, help="an already built demo site (skips the build)")
     parser.add_argument("--articles", type=int, help="measure downloads before the first result at this many articles")
+    parser.add_argument("--query", action="append", help="with --articles: the query typed (repeatable; default 'refund')")
+    parser.add_argument("--rounds", type=int, default=3, help="with --articles: page loads per site and query")
+    parser.add_argument("--findability", type=int, metavar="N", help="compare the index whole and split at N generated articles")
     args = parser.parse_args()
     if not (CHROMIUM and CHROMEDRIVER):
         sys.exit("chromium and chromedriver are needed (make browser-deps)")
     if args.articles:
         with tempfile.TemporaryDirectory() as tmp:
-            at_scale(args.articles, Path(tmp))
+            at_scale(args.articles, Path(tmp), args.query or ["refund"], args.rounds)
+        return
+    if args.findability:
+        with tempfile.TemporaryDirectory() as tmp:
+            findability(args.findability, Path(tmp))
         return
     queries = json.loads(QUERIES.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        site = args.site or build_demo(work)
+        site = args.site or build_demo(work / "demo")
         sites = {"kbgen (theme search through kbgen's worker)": site,
+                 "kbgen, index split by term (search_split_kb: 0)": build_demo(work / "split", 0),
                  "baseline: the theme's search alone": theme_only(site, work / "theme-site")}
         if args.only:
-            sites = {k: v for k, v in sites.items() if k.startswith(args.only) or (args.only == "theme" and "baseline" in k)}
+            sites = {k: v for k, v in sites.items()
+                     if (k.startswith(args.only) and "split" not in k) or (args.only == "theme" and "baseline" in k)
+                     or (args.only == "split" and "split" in k)}
         driver = chrome(work / "profile")
         try:
             for name, folder in sites.items():

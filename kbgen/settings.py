@@ -76,6 +76,9 @@ OPTIONS: dict[str, Option] = {
     # site search: the team's own synonym groups ("membership, subscription" a line), added to
     # kbgen's built-in ones (kbgen/synonyms.py)
     "search_synonyms": Option("list of text", []),
+    # site search: a search index larger than this many KB is split by term into pieces the
+    # browser fetches for the words searched (kbgen/search_split.py); 0 splits every index
+    "search_split_kb": Option("whole number", 512),
     # the team service (`kbgen api`): the origin the site's browsers call it from (default: the
     # scheme and host of site_url), the signals one client may send a minute, and the most
     # questions or notes one batch request may carry

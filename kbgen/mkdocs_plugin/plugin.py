@@ -7,7 +7,8 @@
 - on_page_read_source / on_page_markdown: hand mkdocs the generated Markdown; fill the home
   page's markers.
 - on_page_context / on_env: give templates the article, related articles and contact settings.
-- on_post_build: put each article's customer phrasings into the site search index.
+- on_post_build: put each article's customer phrasings into the site search index; split an
+  index too large to download whole (kbgen.search_split).
 - on_serve: watch kb/.
 
 `kbgen serve` (live.py) renders again only the pages an edit changes; it hands the plugin the
@@ -36,6 +37,9 @@ from kbgen.settings import OPTIONS
 from kbgen.settings import read as read_settings
 from kbgen.escape import html_text
 from kbgen.project import Project
+from kbgen.search_split import can_split
+from kbgen.search_split import remove as remove_split
+from kbgen.search_split import split as split_index
 from kbgen.site import LISTING_MARKER, SIBLINGS, TAGS_PAGE, SiteModel, human_date, structured_data, tag_anchor
 from kbgen.synonyms import expansions
 from kbgen.synonyms import groups as synonym_groups
@@ -375,7 +379,26 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         if self.live:
             self._search_config = index["config"]
             self._search_json = {page: _json_list(entries) for page, entries in _by_page(index["docs"]).items()}
-        path.write_text(json.dumps(index, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+        whole = json.dumps(index, separators=(",", ":"), ensure_ascii=False)
+        if not self._split_search(config, len(whole.encode("utf-8")), index["config"]):
+            remove_split(path.parent)
+            path.write_text(whole, encoding="utf-8")
+            return
+        # too large to download before the first result: split by term, fetched on demand by
+        # kbgen's search worker; the theme's index file keeps only the manifest
+        manifest = split_index(index, path.parent)
+        small = {"config": {**index["config"], "kbgen": manifest}, "docs": []}
+        path.write_text(json.dumps(small, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+    def _split_search(self, config: Any, size: int, search_config: dict[str, Any]) -> bool:
+        """Whether to split the search index by term: only a built site's (the preview writes it
+        whole from each page's piece at every save, `update_search`), only one of more than
+        search_split_kb, tokenized as kbgen.search_split can (English), and never with the theme's
+        offline plugin (search from file:// cannot fetch pieces)."""
+        offline = config.plugins.get("material/offline") or config.plugins.get("offline")
+        if offline is not None and getattr(offline, "config", {}).get("enabled", True):
+            return False
+        return not self.live and size > self.config.search_split_kb * 1024 and can_split(search_config)
 
     def update_search(self, config: Any, pages: list[str], entries: list[dict[str, Any]], removed: list[str]) -> None:
         """The search index after PAGES (addresses) were rendered again, with the theme's ENTRIES

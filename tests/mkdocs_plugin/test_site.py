@@ -253,3 +253,38 @@ def test_with_api_url_every_article_asks_was_this_helpful(kb: KbBuilder) -> None
     assert 'var config = {"api_url": "https://kb-api.example.test/team/"};' in script
     home = (kb.root / "site" / "index.html").read_text()
     assert "kbgen-feedback" not in home  # articles only
+
+
+def test_a_small_index_stays_whole_and_a_large_one_is_split_by_term(kb: KbBuilder, demo_site: Path) -> None:
+    whole = json.loads((demo_site / "search" / "search_index.json").read_text())
+    assert whole["docs"] and "kbgen" not in whole["config"]  # the demo's 99 KB: as before
+    assert not (demo_site / "search" / "terms").exists()
+    for number in range(3):
+        kb.article(f"basics/a{number}.md", f"Refund number {number}", summary="Money back.", questions=["get my money back"])
+    config = kb.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - kbgen:\n", "  - kbgen:\n      search_split_kb: 0\n"))
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    search = kb.root / "site" / "search"
+    index = json.loads((search / "search_index.json").read_text())
+    manifest = index["config"]["kbgen"]
+    assert index["docs"] == [] and index["config"]["fields"]["questions"] == {"boost": 500}
+    assert manifest["documents"] == 4 and [name for name, _ in manifest["fields"]][:2] == ["title", "text"]
+    assert len(list((search / "terms").glob("*.json"))) == len(manifest["bounds"])
+    shown = [page for piece in sorted((search / "docs").glob("*.json")) for page in json.loads(piece.read_text())]
+    assert sorted(page[0] for page in shown) == ["basics/", "basics/a0/", "basics/a1/", "basics/a2/"]
+    # built again under the threshold, the index is whole again and the pieces go
+    config.write_text(config.read_text().replace("search_split_kb: 0", "search_split_kb: 512"))
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    assert json.loads((search / "search_index.json").read_text())["docs"]
+    assert not (search / "terms").exists() and not (search / "docs").exists()
+
+
+def test_with_the_themes_offline_plugin_the_index_stays_whole(kb: KbBuilder) -> None:
+    """Opened from disk, the theme's search reads its index from a script and cannot fetch pieces."""
+    kb.article("basics/a.md", "Refunds", summary="Money back.", questions=["get my money back"])
+    config = kb.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - kbgen:\n", "  - offline\n  - kbgen:\n      search_split_kb: 0\n"))
+    assert run_kbgen("build", cwd=kb.root).code == 0
+    index = json.loads((kb.root / "site" / "search" / "search_index.json").read_text())
+    assert index["docs"] and "kbgen" not in index["config"]
+    assert not (kb.root / "site" / "search" / "terms").exists()
