@@ -147,7 +147,7 @@ VARIANTS = {  # name: (the baseline's code?, environment of service_variant.py)
                                             "KBGEN_BENCH_HTTP": "httptools"}),
     "fast+uvloop+cache": (False, {"KBGEN_BENCH_FAST": "1", "KBGEN_BENCH_CACHE": "1024", "KBGEN_BENCH_LOOP": "uvloop",
                                   "KBGEN_BENCH_HTTP": "httptools"}),
-    "fast+uvloop+cache, 2 workers": (False, {"KBGEN_BENCH_FAST": "1", "KBGEN_BENCH_CACHE": "1024", "KBGEN_BENCH_LOOP": "uvloop",
+    "fast+uvloop+cache+2 workers": (False, {"KBGEN_BENCH_FAST": "1", "KBGEN_BENCH_CACHE": "1024", "KBGEN_BENCH_LOOP": "uvloop",
                                              "KBGEN_BENCH_HTTP": "httptools", "KBGEN_BENCH_WORKERS": "2"}),
 }
 

@@ -50,6 +50,7 @@ class Warm:
         self.public_slugs: frozenset[str] = frozenset()
         self.cache = cache
         self.answers: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self.rendered: dict[tuple[str, int], bytes] = {}  # the fast path's: answers as sent (no reply)
         self.hits = self.misses = 0
         self.refresh()
 
@@ -99,6 +100,7 @@ class Warm:
                     self.engine.close()
                 self.engine = open_engine(self.project, on_warning=self.warn)
                 self.answers.clear()  # the kept answers were the old articles'
+                self.rendered.clear()
                 self.public_slugs = frozenset(a.slug for a in KnowledgeBase.load(self.project).public_articles())
                 self.stamp = stamp
             return self.engine
