@@ -12,7 +12,9 @@ An ask is answered on the event loop when the engine is free and was looked at w
 few seconds (matching is shorter than a thread hop); otherwise, and when a reply is wanted, in
 the thread pool, so reopening the engine after kb/ changed never holds up the loop. Notes are
 built on the loop and handed to one storing task that matches and stores every note waiting,
-in the thread pool, together (`Combined`): one hop a batch, not a thread a request.
+in the thread pool, together (`Combined`), with their answers' bodies (a repeated id is looked
+up in the store): one hop a batch, not a thread a request, and nothing that waits on the disk or
+the database on the loop.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class FastPath:
         self.warm = warm
         self.answering = answering
         self.logger = logger
-        self.notes = Batcher(storing)
+        self.storing = storing
+        self.notes = Batcher(self._store)
         self.problem = problem
         self.invalid = invalid
 
@@ -124,18 +127,24 @@ class FastPath:
         request, token = await self._request(scope, receive, models.NoteRequest)
         log = self.logger(token)
         note = log.build(request.model_dump(exclude_unset=True))
-        logged = await self.notes.store(log, note)
-        return (201 if logged.stored else 200), log.note_json(logged)
+        return await self.notes.store(log, note)  # type: ignore[no-any-return]
+
+    def _store(self, batch: list[tuple[Any, Any]]) -> list[tuple[int, dict[str, Any]]]:
+        """Store the (logger, note) pairs of BATCH together: each one's status and `kbgen log --json`
+        (in the thread pool: a repeated id's note is looked up in the store)."""
+        logged = self.storing(batch[0][0], [note for _, note in batch])
+        return [(201 if one.stored else 200, log.note_json(one)) for (log, _), one in zip(batch, logged)]
 
 
 class Batcher:
     """Notes of concurrent requests stored together by one task in the thread pool.
 
-    A request adds its note and waits; the task takes every note waiting, stores them in one
-    call of STORING (under the engine's lock, matched in one batch), then the next lot. Each
-    request gets its own note's outcome, or the error the batch met, as if it had stored it alone."""
+    A request adds its (logger, note) and waits; the task takes every note waiting, stores them
+    in one call of STORING (under the engine's lock, matched in one batch), then the next lot.
+    Each request gets its own note's outcome, or the error the batch met, as if it had stored it
+    alone."""
 
-    def __init__(self, storing: Callable[[Any, list[Any]], list[Any]]):
+    def __init__(self, storing: Callable[[list[tuple[Any, Any]]], list[Any]]):
         self.storing = storing
         self.waiting: list[tuple[Any, Any, asyncio.Future[Any]]] = []
         self.task: asyncio.Task[None] | None = None
@@ -151,7 +160,7 @@ class Batcher:
         while self.waiting:
             batch, self.waiting = self.waiting, []
             try:
-                logged = await run_in_threadpool(self.storing, batch[0][0], [note for _, note, _ in batch])
+                logged = await run_in_threadpool(self.storing, [(log, note) for log, note, _ in batch])
             except Exception as exc:  # every request of the batch fails as it would have alone
                 for _, _, done in batch:
                     if not done.done():
