@@ -52,8 +52,25 @@ class TokenStore:
 
     def __init__(self, root: Path):
         self.path = root / FOLDER / FILE
+        self._read: tuple[Any, list[Token]] = (None, [])  # the file's stat when last read, and its tokens
 
     def tokens(self) -> list[Token]:
+        """The file's tokens, read again only when it changed (the service checks one a request;
+        a revocation replaces the file, so it is seen at the next request)."""
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return []
+        except OSError:
+            info = None
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size) if info is not None else None
+        if stamp is not None and stamp == self._read[0]:
+            return self._read[1]
+        tokens = self._load()
+        self._read = (stamp, tokens)
+        return tokens
+
+    def _load(self) -> list[Token]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -87,13 +104,13 @@ class TokenStore:
         token = Token(id=secrets.token_hex(6), agent=agent, created=utc_now(), salt=secrets.token_hex(16), hash="")
         token.hash = _digest(token.salt, secret)
         with self._locked():
-            self._save([*self.tokens(), token])
+            self._save([*self._load(), token])
         return token, f"kbg_{token.id}_{secret}"
 
     def revoke(self, which: str) -> list[Token]:
         """Revoke the token with id WHICH, or every valid token of agent WHICH; the ones revoked."""
         with self._locked():
-            tokens = self.tokens()
+            tokens = self._load()
             chosen = [t for t in tokens if not t.revoked and which in (t.id, t.agent)]
             if not chosen:
                 raise KbgenError(f"no valid token has the id or agent {which!r} (see `kbgen api token list`)")

@@ -18,11 +18,16 @@ def start_service(root: Path, env: dict[str, str], command: list[str] | None = N
         port = probe.getsockname()[1]
     service = subprocess.Popen([*(command or [sys.executable, "-m", "kbgen"]), "api", "--port", str(port)], cwd=root,
                                env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return service, wait_until_up(service, port)
+
+
+def wait_until_up(service: subprocess.Popen, port: int) -> int:
+    """PORT once the SERVICE started on it answers /healthz (killed if it exits or takes 2 minutes)."""
     deadline = time.monotonic() + 120
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
-            return service, port
+            return port
         except OSError:
             if service.poll() is not None or time.monotonic() > deadline:
                 service.kill()

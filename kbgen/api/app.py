@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -35,9 +36,11 @@ class Refused(Exception):
 class Warm:
     """The project's engine, loaded once and kept; reopened (incrementally) when kb/ changes.
 
-    One lock: the engine and its caches are used by one request at a time."""
+    One lock: the engine and its caches are used by one request at a time. Answers are kept
+    (CACHE of them at most, by question and limit) until the engine is reopened: agents ask the
+    same questions again, and a kept answer costs no matching."""
 
-    def __init__(self, project: Project, warn: Any = None):
+    def __init__(self, project: Project, warn: Any = None, cache: int = 0):
         self.project = project
         self.warn = warn or (lambda message: None)
         self.lock = threading.RLock()
@@ -45,7 +48,31 @@ class Warm:
         self.stamp: Any = None
         self.checked = 0.0
         self.public_slugs: frozenset[str] = frozenset()
+        self.cache = cache
+        self.answers: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self.rendered: dict[tuple[str, int], bytes] = {}  # the fast path's: answers as sent (no reply)
+        self.hits = self.misses = 0
         self.refresh()
+
+    def fresh(self) -> bool:
+        """Whether the engine was looked at recently enough to be used without looking at kb/."""
+        return self.engine is not None and time.monotonic() - self.checked < FRESH_SECONDS
+
+    def ask(self, question: str, limit: int) -> Any:
+        """The engine's answer, kept or matched now; call with the lock held, after refresh()."""
+        key = (question, limit)
+        answer = self.answers.get(key)
+        if answer is not None:
+            self.hits += 1
+            self.answers.move_to_end(key)
+            return answer
+        self.misses += 1
+        answer = self.engine.ask(question, limit=limit)
+        if self.cache:
+            self.answers[key] = answer
+            if len(self.answers) > self.cache:
+                self.answers.popitem(last=False)
+        return answer
 
     def _kb_stamp(self) -> tuple[Any, ...]:
         found = []
@@ -72,6 +99,8 @@ class Warm:
                 if self.engine is not None:
                     self.engine.close()
                 self.engine = open_engine(self.project, on_warning=self.warn)
+                self.answers.clear()  # the kept answers were the old articles'
+                self.rendered.clear()
                 self.public_slugs = frozenset(a.slug for a in KnowledgeBase.load(self.project).public_articles())
                 self.stamp = stamp
             return self.engine
@@ -123,11 +152,17 @@ def site_origin(project: Project) -> str:
 _bearer = HTTPBearer(auto_error=False, description="A token from `kbgen api token create --agent NAME`.")
 
 
-def create_app(project: Project, warn: Any = None) -> FastAPI:
-    """The ASGI app for PROJECT, its engine loaded (warm) before the first request."""
+def create_app(project: Project, warn: Any = None, fast: bool = True, cache: int | None = None) -> FastAPI:
+    """The ASGI app for PROJECT, its engine loaded (warm) before the first request.
+
+    FAST: POST /v1/ask and /v1/notes taken by `fast.FastPath` (the same answers, without
+    FastAPI's per-request machinery); CACHE: answers kept (the api_answer_cache option, default
+    1,024; 0: none)."""
     from kbgen.store import open_store
 
-    warm = Warm(project, warn)
+    if cache is None:
+        cache = int(project.options.get("api_answer_cache", 1024) or 0)
+    warm = Warm(project, warn, cache)
     store = open_store(project)  # one store (one database connection) for every request
     combined = Combined(warm.lock)
     tokens = TokenStore(project.root)
@@ -168,15 +203,7 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        field = _field(first.get("loc", ()))
-        if first.get("type") == "json_invalid":
-            return _problem(400, "the body is not valid JSON")
-        if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
-            return _problem(422, "'type' must be search or feedback", "type")
-        if first.get("type") == "extra_forbidden":
-            return _problem(422, f"unknown field '{field}'", field)
-        return _problem(422, f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid"), field)
+        return validation_problem(exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -195,15 +222,7 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
               responses={401: {"model": models.Problem}, 422: {"model": models.Problem}})
     def ask(request: models.AskRequest, token: Token = Depends(agent)) -> Any:
         """Is this question already answered? Exactly `kbgen ask --json` (with `reply`: `--reply`)."""
-        from kbgen.agents import answer_json, decodable
-
-        question = decodable(request.question)
-        if not question.strip():
-            raise Refused(422, "the question is empty", "question")
-        reply = writer(request, token, request.customer_name)
-        with warm.lock:
-            answer = warm.refresh().ask(question, limit=request.limit)
-            return JSONResponse(answer_json(answer, reply))
+        return JSONResponse(answering(request, token))
 
     @app.post("/v1/ask/batch", response_model=models.AskBatchResponse, tags=["agents"],
               responses={401: {"model": models.Problem}, 413: {"model": models.Problem}, 422: {"model": models.Problem}})
@@ -237,6 +256,20 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
         note = log.build(request.model_dump(exclude_unset=True))
         (logged,) = combined.store(log, [note])
         return JSONResponse(log.note_json(logged), status_code=201 if logged.stored else 200)
+
+    def answering(request: models.AskRequest, token: Token, engine_held: bool = False) -> dict[str, Any]:
+        """The body of an answer (both paths): the engine's lock taken here unless ENGINE_HELD."""
+        from kbgen.agents import answer_json, decodable
+
+        question = decodable(request.question)
+        if not question.strip():
+            raise Refused(422, "the question is empty", "question")
+        reply = writer(request, token, request.customer_name)
+        if engine_held:
+            return answer_json(warm.ask(question, request.limit), reply)
+        with warm.lock:
+            warm.refresh()
+            return answer_json(warm.ask(question, request.limit), reply)
 
     @app.post("/v1/notes/batch", response_model=models.NoteBatchResponse, tags=["agents"],
               responses={401: {"model": models.Problem}, 413: {"model": models.Problem}})
@@ -275,8 +308,27 @@ def create_app(project: Project, warn: Any = None) -> FastAPI:
         store.append_signals([line])
         return JSONResponse({"stored": True}, status_code=201)
 
+    if fast:  # inside the guard: body limits, content type and CORS are the guard's as for every route
+        from .fast import FastPath
+
+        app.add_middleware(FastPath, tokens=tokens, warm=warm, answering=answering, logger=logger,
+                           storing=combined.store, problem=_problem, invalid=validation_problem)
+    app.state.warm = warm  # for the tests and benchmarks that look at the engine's lock and kept answers
     app.add_middleware(Guard, origin=site_origin(project), per_minute=int(project.options.get("api_signals_per_minute") or 0))
     return app
+
+
+def validation_problem(errors: Any) -> JSONResponse:
+    """A request the models refused, as the one error body of every route: the first error."""
+    first = errors[0] if errors else {}
+    field = _field(first.get("loc", ()))
+    if first.get("type") == "json_invalid":
+        return _problem(400, "the body is not valid JSON")
+    if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        return _problem(422, "'type' must be search or feedback", "type")
+    if first.get("type") == "extra_forbidden":
+        return _problem(422, f"unknown field '{field}'", field)
+    return _problem(422, f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid"), field)
 
 
 def _field(loc: Any) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -46,10 +46,9 @@ class Hit:
     snippet: str
     audience: str
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["score"] = round(self.score, 4)
-        return data
+    def to_dict(self) -> dict[str, Any]:  # by hand: dataclasses.asdict costs a warm ask a third of its time
+        return {"slug": self.slug, "title": self.title, "category": self.category, "url": self.url, "path": self.path,
+                "score": round(self.score, 4), "snippet": self.snippet, "audience": self.audience}
 
 
 @dataclass

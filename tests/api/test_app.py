@@ -284,10 +284,13 @@ def test_the_service_and_command_lines_write_under_one_lock(service: Service) ->
 def test_a_newly_published_article_is_answered_and_voted_on(service: Service) -> None:
     from kbgen.api.app import FRESH_SECONDS
 
+    question = {"question": "can I pay by bank transfer against an invoice"}
+    for _ in range(2):  # asked before: a kept answer, which the new article must replace
+        assert "invoices" not in [hit["slug"] for hit in service.call("POST", "/v1/ask", question)[2]["results"]]
     (service.root / "kb" / "billing" / "invoices.md").write_text(
         "---\ntitle: Can I pay by invoice?\nsummary: Yes, Team plans can pay by bank transfer against an invoice.\n"
         "questions:\n  - can I pay by bank transfer\n  - do you send invoices\n---\nOpen Settings > Billing.\n", encoding="utf-8")
     time.sleep(FRESH_SECONDS + 0.5)
-    _, _, body = service.call("POST", "/v1/ask", {"question": "can I pay by bank transfer against an invoice"})
+    _, _, body = service.call("POST", "/v1/ask", question)
     assert body["answered"] is True and body["results"][0]["slug"] == "invoices"
     assert service.signal({"type": "feedback", "slug": "invoices", "helpful": True}, "10.0.6.1")[0] == 201
