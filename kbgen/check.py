@@ -134,7 +134,7 @@ def _check(project: Project, today: date, changed_since: str | None) -> CheckRes
 def _check_all(project: Project, today: date, changed_since: str | None) -> CheckResult:
     style = StylePass.start(project)
     # the style rules read each article's prose where it is parsed, in the same pass
-    kb = KnowledgeBase.load(project, also=style.ahead if style else None, parallel=True)
+    kb = KnowledgeBase.load(project, also=style.ahead if style else None, also_needed=style.stale if style else None)
     diagnostics = list(kb.diagnostics)
     diagnostics += duplicate_slugs(kb)
     diagnostics += broken_links(kb)
@@ -206,8 +206,12 @@ class StylePass:
         return article.status == "published" or (article.status == "draft" and not article.kbgen_drafting)
 
     def _is_kept(self, article: Article, stamp: list[int]) -> bool:
-        entry = self.kept.get(article.rel)
-        return isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("found"), list)
+        return not self.stale(article.rel, stamp)
+
+    def stale(self, rel: str, stamp: tuple[int, int] | list[int]) -> bool:
+        """No warnings kept for the file REL with this stamp: it will be read if it is wanted."""
+        entry = self.kept.get(rel)
+        return not (isinstance(entry, dict) and entry.get("stamp") == list(stamp) and isinstance(entry.get("found"), list))
 
     def ahead(self, article: Article) -> list[Diagnostic] | None:
         """ARTICLE's warnings, or None when it is not read or its warnings are kept."""

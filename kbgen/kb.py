@@ -53,14 +53,17 @@ class KnowledgeBase:
     also: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, project: Project, also: Callable[[Article], Any] | None = None, parallel: bool = False) -> KnowledgeBase:
+    def load(cls, project: Project, also: Callable[[Article], Any] | None = None,
+             also_needed: Callable[[str, tuple[int, int]], bool] | None = None) -> KnowledgeBase:
         """Everything under kb/. ALSO runs on every article this load parses (not on one parsed
-        by an earlier load and unchanged since), where it is parsed; PARALLEL shares the parsing
-        (and ALSO) between forked processes when there are many files to parse, as `kbgen check`
-        does: reading the articles and what ALSO reads of them then cost one pass, not two."""
+        by an earlier load and unchanged since), where it is parsed. When ALSO_NEEDED (the file's
+        rel and (mtime_ns, size)) says ALSO has work to do on many files, as on `kbgen check`'s
+        first run, the parsing and ALSO are shared between forked processes: reading the articles
+        and what ALSO reads of them cost one pass, not two. Parsing alone is not worth it: sending
+        the articles back costs what the second core saves."""
         kb = cls(project)
         kb._also = also
-        kb._load(parallel)
+        kb._load(also_needed)
         del kb._also
         return kb
 
@@ -94,7 +97,7 @@ class KnowledgeBase:
     def _rel(self, path: Path) -> str:
         return self.project.relpath(path)
 
-    def _load(self, parallel: bool = False) -> None:
+    def _load(self, also_needed: Callable[[str, tuple[int, int]], bool] | None = None) -> None:
         kb_dir = self.project.kb_dir
         if not kb_dir.is_dir():
             self.diagnostics.append(
@@ -106,7 +109,7 @@ class KnowledgeBase:
         configured = self._load_categories(kb_dir / CATEGORIES_FILE)
         self._before = _PARSED.get(kb_dir, {})
         self._seen: dict[str, _Parsed] = {}
-        self._ahead = self._parse_ahead(kb_dir) if parallel else {}
+        self._ahead = self._parse_ahead(kb_dir, also_needed) if also_needed and self._also else {}
         folders: list[str] = []
         for entry in sorted(os.scandir(kb_dir), key=lambda e: e.name):
             if entry.name.startswith("."):
@@ -190,7 +193,8 @@ class KnowledgeBase:
                 continue
             self._load_article(entry, category, kb_rel)
 
-    def _parse_ahead(self, kb_dir: Path) -> dict[str, tuple[tuple[int, int], Article | None, list[Diagnostic], Any]]:
+    def _parse_ahead(self, kb_dir: Path, also_needed: Callable[[str, tuple[int, int]], bool]
+                     ) -> dict[str, tuple[tuple[int, int], Article | None, list[Diagnostic], Any]]:
         """The article files this load has to parse, parsed (and ALSO run on them) in forked
         processes when there are many, by path; the walk below takes each from here when the
         file's stamp has not changed since, and handles everything else (folders in the wrong
@@ -208,7 +212,7 @@ class KnowledgeBase:
                 rel, stamp = f"{kb_rel}/{folder.name}/{entry.name}", _stamp(entry)
                 if not self._known(entry.path, stamp, rel):
                     jobs.append((entry.path, rel, folder.name, stamp))
-        if len(jobs) < forked.PARALLEL_FROM:
+        if sum(also_needed(job[1], job[3]) for job in jobs) < forked.PARALLEL_FROM:
             return {}  # parsed one by one as the walk meets them
 
         def parse(job: tuple[str, str, str, tuple[int, int]]) -> tuple[Article | None, list[Diagnostic], Any]:
