@@ -106,12 +106,12 @@ def generate_kb(root: Path, articles: int, words: int = 500, seed: int = 7) -> P
     return root
 
 
-def timed(command: list[str], cwd: Path, runs: int) -> list[float]:
-    """Wall times of RUNS runs of COMMAND (each must succeed)."""
+def timed(command: list[str], cwd: Path, runs: int, env: dict[str, str] | None = None) -> list[float]:
+    """Wall times of RUNS runs of COMMAND (each must succeed), in ENV (default: this one's)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")

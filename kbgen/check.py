@@ -118,13 +118,29 @@ def check_files(project: Project, rels: set[str], today: date | None = None) -> 
 
 
 def _check(project: Project, today: date, changed_since: str | None) -> CheckResult:
-    kb = KnowledgeBase.load(project)
+    import gc
+
+    # the cycle collector would walk every article again and again as the knowledge base is read
+    # (a third of a cold check at 10,000 articles); checking makes no cycles worth collecting
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_all(project, today, changed_since)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_all(project: Project, today: date, changed_since: str | None) -> CheckResult:
+    style = StylePass.start(project)
+    # the style rules read each article's prose where it is parsed, in the same pass
+    kb = KnowledgeBase.load(project, also=style.ahead if style else None, also_needed=style.stale if style else None)
     diagnostics = list(kb.diagnostics)
     diagnostics += duplicate_slugs(kb)
     diagnostics += broken_links(kb)
     diagnostics += article_advice(kb, today)
     diagnostics += live_html(kb)
-    diagnostics += writing_style(kb, project)
+    diagnostics += style.finish(kb) if style else []
     diagnostics += reply_templates(project)
     if changed_since:
         changed = changed_files(project, changed_since)
@@ -144,59 +160,101 @@ def reply_templates(project: Project) -> list[Diagnostic]:
 
 
 STYLE_CACHE = "style.json"
-STYLE_PARALLEL_FROM = 1_000  # articles; below this, forking costs more than it saves
 
 
-def writing_style(kb: KnowledgeBase, project: Project) -> list[Diagnostic]:
-    """The writing-style warnings of published articles (`kbgen.style`), unless `style: false`,
+@dataclass
+class StylePass:
+    """The writing-style warnings (`kbgen.style`) of published articles, unless `style: false`,
     and of drafts an editor has taken over (kbgen's drafting note gone from the body): the pull
     request that rewrites a draft gets its warnings before `promote`. A draft as kbgen wrote it
     is left alone: its words are the agents' answers, waiting for an editor.
 
-    Reading 10,000 articles' prose costs about 9 s, so each article's warnings are kept in the
+    Reading 10,000 articles' prose costs seconds, so each article's warnings are kept in the
     cache folder by its file stamp and the style settings (a changed article, or setting, is read
-    again); a first run shares the articles between forked processes, one a core."""
-    import hashlib
-    import json
+    again). `ahead` reads an article as the knowledge base is loaded, in the process that parsed
+    it (forked processes, one a core, on a first run); `finish` takes those, the kept ones, and
+    reads whatever is left."""
 
-    from .jsonio import loads
-    from .settings import read
+    project: Project
+    settings: dict[str, Any]
+    signature: str
+    kept: dict[str, Any]
 
-    settings = read(project.options)
-    if not settings["style"]:
-        return []
-    articles = [a for a in kb.articles if a.status == "published" or (a.status == "draft" and not a.kbgen_drafting)]
-    signature = hashlib.sha1(json.dumps({k: v for k, v in settings.items() if k.startswith("style")},
-                                        sort_keys=True).encode()).hexdigest()
-    path = project.cache_dir / STYLE_CACHE
-    try:
-        kept = loads(path.read_text(encoding="utf-8"), limit=0)
-        kept = kept.get("files", {}) if isinstance(kept, dict) and kept.get("settings") == signature else {}
-    except (OSError, ValueError):
-        kept = {}
-    stamps = {a.rel: _stamp(a.path) for a in articles}
-    fresh = [a for a in articles if not isinstance(kept.get(a.rel), dict) or kept[a.rel].get("stamp") != stamps[a.rel]]
-    found = _style_of(fresh, settings)
-    renewed = {a.rel for a in fresh}
-    files = {a.rel: kept[a.rel] for a in articles if a.rel not in renewed}
-    files.update({a.rel: {"stamp": stamps[a.rel], "found": [d.__dict__ for d in found[a.rel]]} for a in fresh})
-    if fresh or len(files) != len(kept):
+    @classmethod
+    def start(cls, project: Project) -> StylePass | None:
+        """The settings and the kept warnings; None when the style check is off."""
+        import hashlib
+        import json
+
+        from .jsonio import loads
+        from .settings import read
+
+        settings = read(project.options)
+        if not settings["style"]:
+            return None
+        signature = hashlib.sha1(json.dumps({k: v for k, v in settings.items() if k.startswith("style")},
+                                            sort_keys=True).encode()).hexdigest()
         try:
-            project.cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            tmp.write_text(json.dumps({"settings": signature, "files": files}), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # read again next time
-    diagnostics: list[Diagnostic] = []
-    for article in articles:
-        for item in files[article.rel]["found"]:
+            kept = loads((project.cache_dir / STYLE_CACHE).read_text(encoding="utf-8"), limit=0)
+            kept = kept.get("files", {}) if isinstance(kept, dict) and kept.get("settings") == signature else {}
+        except (OSError, ValueError):
+            kept = {}
+        return cls(project, settings, signature, kept if isinstance(kept, dict) else {})
+
+    @staticmethod
+    def wanted(article: Article) -> bool:
+        return article.status == "published" or (article.status == "draft" and not article.kbgen_drafting)
+
+    def _is_kept(self, article: Article, stamp: list[int]) -> bool:
+        return not self.stale(article.rel, stamp)
+
+    def stale(self, rel: str, stamp: tuple[int, int] | list[int]) -> bool:
+        """No warnings kept for the file REL with this stamp: it will be read if it is wanted."""
+        entry = self.kept.get(rel)
+        return not (isinstance(entry, dict) and entry.get("stamp") == list(stamp) and isinstance(entry.get("found"), list))
+
+    def ahead(self, article: Article) -> list[Diagnostic] | None:
+        """ARTICLE's warnings, or None when it is not read or its warnings are kept."""
+        if not self.wanted(article) or self._is_kept(article, _stamp(article.path)):
+            return None
+        from .style import check_style
+
+        return check_style(article, self.settings)
+
+    def finish(self, kb: KnowledgeBase) -> list[Diagnostic]:
+        """Every wanted article's warnings, in article order; the cache renewed."""
+        import json
+
+        articles = [a for a in kb.articles if self.wanted(a)]
+        stamps = {a.rel: _stamp(a.path) for a in articles}
+        fresh = [a for a in articles if not self._is_kept(a, stamps[a.rel])]
+        found = {a.rel: kb.also[a.rel] for a in fresh if kb.also.get(a.rel) is not None}
+        found.update(_style_of([a for a in fresh if a.rel not in found], self.settings))
+        kept = self.kept
+        files = {a.rel: kept[a.rel] for a in articles if a.rel not in found}
+        files.update({rel: {"stamp": stamps[rel], "found": [d.__dict__ for d in warnings]} for rel, warnings in found.items()})
+        if found or len(files) != len(kept):
+            path = self.project.cache_dir / STYLE_CACHE
             try:
-                diagnostics.append(Diagnostic(**item))
-            except TypeError:  # a damaged cache entry: read the article again
-                diagnostics += _style_of([article], settings)[article.rel]
-                break
-    return diagnostics
+                self.project.cache_dir.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}")
+                tmp.write_text(json.dumps({"settings": self.signature, "files": files}), encoding="utf-8")
+                os.replace(tmp, path)
+            except OSError:
+                pass  # read again next time
+        diagnostics: list[Diagnostic] = []
+        for article in articles:
+            warnings = found.get(article.rel)
+            if warnings is not None:
+                diagnostics += warnings
+                continue
+            for item in files[article.rel]["found"]:
+                try:
+                    diagnostics.append(Diagnostic(**item))
+                except TypeError:  # a damaged cache entry: read the article again
+                    diagnostics += _style_of([article], self.settings)[article.rel]
+                    break
+        return diagnostics
 
 
 def _stamp(path: Path) -> list[int]:
@@ -209,32 +267,10 @@ def _stamp(path: Path) -> list[int]:
 
 def _style_of(articles: list[Article], settings: dict[str, Any]) -> dict[str, list[Diagnostic]]:
     """Each article's style warnings, by path; shared between forked processes when there are many."""
-    import multiprocessing
-
+    from .forked import map_forked
     from .style import check_style
 
-    global _STYLE_JOB
-    if len(articles) < STYLE_PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return {a.rel: check_style(a, settings) for a in articles}
-    _STYLE_JOB = (articles, settings)
-    try:
-        workers = min(os.cpu_count() or 1, 4)
-        parts = [range(start, len(articles), workers) for start in range(workers)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_style_part, parts)
-    finally:
-        _STYLE_JOB = None
-    return {rel: found for part in results for rel, found in part}
-
-
-_STYLE_JOB: Any = None  # (articles, settings), set in the parent just before forking
-
-
-def _style_part(indexes: range) -> list[tuple[str, list[Diagnostic]]]:
-    from .style import check_style
-
-    articles, settings = _STYLE_JOB
-    return [(articles[i].rel, check_style(articles[i], settings)) for i in indexes]
+    return dict(zip((a.rel for a in articles), map_forked(lambda a: check_style(a, settings), articles)))
 
 
 def duplicate_slugs(kb: KnowledgeBase) -> list[Diagnostic]:

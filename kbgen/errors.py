@@ -6,7 +6,7 @@ place and the mkdocs plugin can turn it into a build error.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 ERROR = "error"
@@ -36,7 +36,10 @@ class Diagnostic:
         return f"{self.location()}: {self.severity}: {self.message} [{self.rule}]"
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # the fields in order, as dataclasses.asdict gives them, at a tenth of its cost (`check --json`
+        # writes thousands)
+        return {"path": self.path, "line": self.line, "severity": self.severity, "rule": self.rule,
+                "message": self.message, "key": self.key}
 
 
 class KbgenError(Exception):

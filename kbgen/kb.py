@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from . import yamlio
 from .articles import SLUG_RE, Article, parse_article, read_text
@@ -48,11 +49,22 @@ class KnowledgeBase:
     categories: dict[str, Category] = field(default_factory=dict)
     articles: list[Article] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # what `load(also=...)` returned for each article it parsed, by the article's rel
+    also: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, project: Project) -> KnowledgeBase:
+    def load(cls, project: Project, also: Callable[[Article], Any] | None = None,
+             also_needed: Callable[[str, tuple[int, int]], bool] | None = None) -> KnowledgeBase:
+        """Everything under kb/. ALSO runs on every article this load parses (not on one parsed
+        by an earlier load and unchanged since), where it is parsed. When ALSO_NEEDED (the file's
+        rel and (mtime_ns, size)) says ALSO has work to do on many files, as on `kbgen check`'s
+        first run, the parsing and ALSO are shared between forked processes: reading the articles
+        and what ALSO reads of them cost one pass, not two. Parsing alone is not worth it: sending
+        the articles back costs what the second core saves."""
         kb = cls(project)
-        kb._load()
+        kb._also = also
+        kb._load(also_needed)
+        del kb._also
         return kb
 
     @property
@@ -85,7 +97,7 @@ class KnowledgeBase:
     def _rel(self, path: Path) -> str:
         return self.project.relpath(path)
 
-    def _load(self) -> None:
+    def _load(self, also_needed: Callable[[str, tuple[int, int]], bool] | None = None) -> None:
         kb_dir = self.project.kb_dir
         if not kb_dir.is_dir():
             self.diagnostics.append(
@@ -97,6 +109,7 @@ class KnowledgeBase:
         configured = self._load_categories(kb_dir / CATEGORIES_FILE)
         self._before = _PARSED.get(kb_dir, {})
         self._seen: dict[str, _Parsed] = {}
+        self._ahead = self._parse_ahead(kb_dir, also_needed) if also_needed and self._also else {}
         folders: list[str] = []
         for entry in sorted(os.scandir(kb_dir), key=lambda e: e.name):
             if entry.name.startswith("."):
@@ -125,7 +138,7 @@ class KnowledgeBase:
             else:
                 self.categories[name] = Category(name, name.replace("-", " ").replace("_", " ").capitalize())
         _PARSED[kb_dir] = self._seen
-        del self._before, self._seen
+        del self._before, self._seen, self._ahead
         for name, category in configured.items():
             if name not in self.categories:
                 self.diagnostics.append(
@@ -180,19 +193,55 @@ class KnowledgeBase:
                 continue
             self._load_article(entry, category, kb_rel)
 
+    def _parse_ahead(self, kb_dir: Path, also_needed: Callable[[str, tuple[int, int]], bool]
+                     ) -> dict[str, tuple[tuple[int, int], Article | None, list[Diagnostic], Any]]:
+        """The article files this load has to parse, parsed (and ALSO run on them) in forked
+        processes when there are many, by path; the walk below takes each from here when the
+        file's stamp has not changed since, and handles everything else (folders in the wrong
+        place, links, files that are not articles) itself, as it does without this."""
+        from . import forked
+
+        kb_rel = self._rel(kb_dir)
+        jobs = []
+        for folder in os.scandir(kb_dir):
+            if folder.name.startswith(".") or folder.is_symlink() or not folder.is_dir():
+                continue
+            for entry in os.scandir(folder.path):
+                if entry.name.startswith(".") or not entry.name.endswith(".md") or entry.is_symlink() or not entry.is_file():
+                    continue
+                rel, stamp = f"{kb_rel}/{folder.name}/{entry.name}", _stamp(entry)
+                if not self._known(entry.path, stamp, rel):
+                    jobs.append((entry.path, rel, folder.name, stamp))
+        if sum(also_needed(job[1], job[3]) for job in jobs) < forked.PARALLEL_FROM:
+            return {}  # parsed one by one as the walk meets them
+
+        def parse(job: tuple[str, str, str, tuple[int, int]]) -> tuple[Article | None, list[Diagnostic], Any]:
+            article, problems = self._parse(Path(job[0]), job[1], job[2])
+            return article, problems, self._also(article) if self._also and article is not None else None
+
+        return {job[0]: (job[3], *done) for job, done in zip(jobs, forked.map_forked(parse, jobs))}
+
+    def _known(self, path: str, stamp: tuple[int, int], rel: str) -> bool:
+        """Parsed by an earlier load, and unchanged since."""
+        known = self._before.get(path)
+        return known is not None and known[:3] == (*stamp, rel) and stamp[0] >= 0
+
     def _load_article(self, entry: os.DirEntry[str], category: str, kb_rel: str) -> None:
         """One article file, parsed again only when its stamp changed since the last load."""
         rel = f"{kb_rel}/{category}/{entry.name}"
-        try:
-            info = entry.stat()
-            stamp = (info.st_mtime_ns, info.st_size)
-        except OSError:
-            stamp = (-1, -1)
-        known = self._before.get(entry.path)
-        if known is not None and known[:3] == (*stamp, rel) and stamp[0] >= 0:
+        stamp = _stamp(entry)
+        ahead = self._ahead.get(entry.path)
+        if self._known(entry.path, stamp, rel):
+            known = self._before[entry.path]
             article, problems = known[3], known[4]
+        elif ahead is not None and ahead[0] == stamp and stamp[0] >= 0:
+            article, problems = ahead[1], ahead[2]
+            if article is not None and self._also:
+                self.also[rel] = ahead[3]
         else:
             article, problems = self._parse(Path(entry.path), rel, category)
+            if article is not None and self._also:
+                self.also[rel] = self._also(article)
         self._seen[entry.path] = (*stamp, rel, article, problems)
         self.diagnostics.extend(problems)
         if article is not None:
@@ -301,3 +350,12 @@ class KnowledgeBase:
                 category.title = name.replace("-", " ").capitalize()
             found[name] = category
         return found
+
+
+def _stamp(entry: os.DirEntry[str]) -> tuple[int, int]:
+    """(mtime_ns, size) of a file: a change to either means it is parsed again."""
+    try:
+        info = entry.stat()
+        return info.st_mtime_ns, info.st_size
+    except OSError:
+        return -1, -1

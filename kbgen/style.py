@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain, product
 from typing import Any
 
 from .articles import Article
@@ -43,11 +44,22 @@ _LIST_STARTS = frozenset("-*+0123456789")  # what a bullet or a numbered item st
 _LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
 _CODE = re.compile(r"`[^`]*`")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+# A sentence ends at the spaces after . ! or ? that come before a capital, a digit, a quote or a
+# bracket: (?<=[.!?])\s+(?=[A-Z0-9"'(]). A word is [A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*. Both are
+# written here to start with the set of characters a match can start with, which lets the regex
+# engine skip to the next such character in C instead of trying every position (`check` reads
+# millions of words); tests/test_style.py holds them equal to the plain forms above.
+_SENTENCE_END = re.compile(r"\s(?<=[.!?]\s)\s*(?=[A-Z0-9\"'(])")
+_WORD = re.compile(r"[A-Za-z\d](?:(?<=[A-Za-z])[A-Za-z'’-]*|(?<=\d)\d*(?:[.,]\d+)*)")
 _BE = r"(?:is|are|was|were|be|been|being|am|isn't|aren't|wasn't|weren't)"
 _BE_WORDS = frozenset("is are was were be been being am isn't aren't wasn't weren't".split())
-_PASSIVE = re.compile(rf"\b{_BE}\s+(?:\w+ly\s+)?(\w+(?:ed|en)|made|sent|kept|set|shown|paid|put|lost|sold|told|held|left)\b", re.I)
+# every way of writing them in capitals and small letters ("Is", "WERE"): a sentence's words are
+# compared with this set as they are, without lowering each word first
+_BE_ANY_CASE = frozenset("".join(letters) for word in _BE_WORDS
+                         for letters in product(*((c.lower(), c.upper()) if c.isalpha() else (c,) for c in word)))
+_PASSIVE_TEXT = rf"\b{_BE}\s+(?:\w+ly\s+)?(\w+(?:ed|en)|made|sent|kept|set|shown|paid|put|lost|sold|told|held|left)\b"
+_PASSIVE = re.compile(_PASSIVE_TEXT, re.I)
+_PASSIVE_LOWER = re.compile(_PASSIVE_TEXT)  # for ASCII text in small letters
 _NOT_PARTICIPLE = {"open", "even", "often", "listen", "happen", "token", "garden", "hidden", "seven", "eleven",
                    "green", "seen", "broken", "taken", "chosen", "written", "given"}  # adjectives read as states
 _ACTIONS = {"click", "open", "select", "choose", "tap", "go", "enter", "type", "press", "sign", "copy", "paste",
@@ -85,39 +97,44 @@ def check_text(text: str, path: str, line: int, settings: dict[str, Any]) -> lis
 
 
 def _prose_rules(lines: list[str], offset: int, settings: dict[str, Any], warn: Any) -> None:
-    prose = _prose(lines)
-    paragraphs = _paragraphs(prose)
-    # each sentence's words, read once: every rule below counts from them
-    sentences = [(line, number, piece.strip(), words) for number, (line, text) in enumerate(paragraphs)
+    paragraphs = _paragraphs(_prose(lines))
+    # each sentence's words, read once: every rule below counts from them (the sentence's text is
+    # stripped only when a message or the passive-voice rule needs it)
+    sentences = [(line, number, piece, words) for number, (line, text) in enumerate(paragraphs)
                  for piece in _SENTENCE_END.split(text) if (words := _WORD.findall(piece))]
-    lengths: dict[int, int] = {}
-    for line, number, sentence, words in sentences:
-        lengths[number] = lengths.get(number, 0) + len(words)
-        if len(words) > settings["style_max_sentence_words"]:
+    most = settings["style_max_sentence_words"]
+    lengths = [0] * len(paragraphs)
+    for line, number, piece, words in sentences:
+        lengths[number] += len(words)
+        if len(words) > most:
             warn(offset + line, "long-sentence", f"a sentence of {len(words)} words (at most "
-                 f"{settings['style_max_sentence_words']}): \"{_start(sentence)}\"")
+                 f"{most}): \"{_start(piece.strip())}\"")
+    most = settings["style_max_paragraph_words"]
     for number, (line, _text) in enumerate(paragraphs):
-        if lengths.get(number, 0) > settings["style_max_paragraph_words"]:
+        if lengths[number] > most:
             warn(offset + line, "long-paragraph", f"a paragraph of {lengths[number]} words (at most "
-                 f"{settings['style_max_paragraph_words']}): split it, or make it a list")
+                 f"{most}): split it, or make it a list")
     avoid = {w.lower(): w for w in settings["style_avoid_words"]}
     pattern = _avoid_pattern(tuple(avoid))
-    for line, text in paragraphs if pattern is not None else ():
-        lower = text.lower()
-        if not any(word in lower for word in avoid):  # a substring test first: most paragraphs hold none
+    lowered = [text.lower() for _, text in paragraphs] if pattern is not None else []
+    whole = "\n".join(lowered)  # substring tests first, on the whole article and then a paragraph: most hold none
+    for (line, text), lower in zip(paragraphs, lowered) if any(word in whole for word in avoid) else ():
+        if not any(word in lower for word in avoid):
             continue
         for word in dict.fromkeys(m.group(0).lower() for m in pattern.finditer(text)):
             warn(offset + line, "avoid-word", f"'{avoid.get(word, word)}' is on the list of words to avoid (style_avoid_words)")
     if sentences:
-        passive = [sentence for _, _, sentence, words in sentences if _BE_WORDS.intersection(map(str.lower, words))
-                   and _is_passive(sentence)]
+        # a sentence is looked at for the passive voice only when one of its words is a form of "be"
+        passive = [piece.strip() for _, _, piece, words in sentences
+                   if not _BE_ANY_CASE.isdisjoint(words) and _is_passive(piece.strip())]
         share = len(passive) / len(sentences)
         if len(passive) >= 2 and share > settings["style_max_passive"]:
             warn(offset + sentences[0][0], "passive-voice", f"{len(passive)} of {len(sentences)} sentences are passive "
                  f"(at most {settings['style_max_passive']:.0%}): say who does what, such as \"{_start(passive[0])}\"")
-        words = [w for _, _, _, found in sentences for w in found]
-        if len(words) >= 40:  # a score over a few sentences says little
-            ease = _ease(len(sentences), words)
+        count = sum(lengths)
+        if count >= 40:  # a score over a few sentences says little
+            syllables = sum(map(_SYLLABLES.__getitem__, chain.from_iterable(sentence[3] for sentence in sentences)))
+            ease = _flesch(len(sentences), count, syllables)
             if ease < settings["style_min_reading_ease"]:
                 warn(offset + 1, "readability", f"reading ease {ease:.0f} (at least {settings['style_min_reading_ease']:g}): "
                      "shorter sentences and everyday words")
@@ -131,15 +148,17 @@ def reading_ease(text: str) -> float:
 def _ease(sentences: int, words: list[str]) -> float:
     if not words:
         return 100.0
-    syllables = sum(map(_syllables, words))
-    return 206.835 - 1.015 * len(words) / max(sentences, 1) - 84.6 * syllables / len(words)
+    return _flesch(sentences, len(words), sum(map(_SYLLABLES.__getitem__, words)))
+
+
+def _flesch(sentences: int, words: int, syllables: int) -> float:
+    return 206.835 - 1.015 * words / max(sentences, 1) - 84.6 * syllables / words
 
 
 _SUFFIX = re.compile(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$")
 _VOWELS = re.compile(r"[aeiouy]{1,2}")
 
 
-@lru_cache(maxsize=65536)
 def _syllables(word: str) -> int:
     word = word.lower().strip("'’-")
     if word.isdigit() or len(word) <= 3:
@@ -148,6 +167,20 @@ def _syllables(word: str) -> int:
     if word.startswith("y"):
         word = word[1:]
     return max(len(_VOWELS.findall(word)), 1)
+
+
+class _Syllables(dict):  # type: ignore[type-arg]
+    """Syllables by word, each word counted once: a dict lookup is what 10,000 articles' millions
+    of words can afford (an lru_cache call costs twice as much). Emptied when it grows large."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= 65_536:
+            self.clear()
+        found = self[word] = _syllables(word)
+        return found
+
+
+_SYLLABLES = _Syllables()
 
 
 @lru_cache(maxsize=16)
@@ -160,7 +193,15 @@ def _avoid_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _is_passive(sentence: str) -> bool:
-    return any(m.group(1).lower() not in _NOT_PARTICIPLE for m in _PASSIVE.finditer(sentence))
+    if sentence.isascii():  # in small letters, the same matches without ignoring case: twice as fast
+        for match in _PASSIVE_LOWER.finditer(sentence.lower()):
+            if match.group(1) not in _NOT_PARTICIPLE:
+                return True
+        return False
+    for match in _PASSIVE.finditer(sentence):
+        if match.group(1).lower() not in _NOT_PARTICIPLE:
+            return True
+    return False
 
 
 def _front_matter_rules(article: Article, settings: dict[str, Any], warn: Any) -> None:
@@ -178,12 +219,15 @@ def _front_matter_rules(article: Article, settings: dict[str, Any], warn: Any) -
 def _structure_rules(lines: list[str], offset: int, warn: Any) -> None:
     level, fenced, bullets = 1, False, []  # the title is the page's first heading
     for number, line in enumerate(lines, 1):
-        if _FENCE.match(line):
+        stripped = line.lstrip()
+        if not stripped:
+            continue  # a blank line ends no list and holds nothing
+        if stripped[0] in "`~" and _FENCE.match(line):
             fenced = not fenced
             continue
         if fenced:
             continue
-        heading = _HEADING.match(line)
+        heading = _HEADING.match(line) if line[0] == "#" else None
         if heading:
             depth = len(heading.group(1))
             if depth == 1:
@@ -192,13 +236,13 @@ def _structure_rules(lines: list[str], offset: int, warn: Any) -> None:
                 warn(offset + number, "heading-order", f"a level-{depth} heading after a level-{level} one: use "
                      f"{'#' * (level + 1)} (screen readers navigate by heading level)")
             level = depth
-        bullet = _BULLET.match(line)
+        bullet = _BULLET.match(line) if stripped[0] in "-*+" else None
         if bullet and not _NUMBERED.match(line):
             item = bullet.group(1).replace("**", "").lstrip()
             # an item that starts with a link points somewhere to go next, not a step to do
             first = "" if item.startswith("[") else (_WORD.findall(item) or [""])[0].lower()
             bullets.append((number, first in _ACTIONS))
-        elif line.strip():
+        else:
             _steps(bullets, offset, warn)
             bullets = []
         for text, _target in _LINK.findall(line) if "](" in line else ():

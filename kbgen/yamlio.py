@@ -62,13 +62,12 @@ def expanded_size(node: Any, limit: int = MAX_NODES) -> int:
 
 def repeated_keys(text: str) -> list[tuple[str, int, int]]:
     """Top-level keys given more than once: (key, first line, repeated line), lines from 1."""
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # where each key is first given (lines are counted only for a repeated one)
     repeated = []
     for match in _TOP_KEY.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
         key = match.group(1)
         if key in seen:
-            repeated.append((key, seen[key], line))
+            repeated.append((key, text.count("\n", 0, seen[key]) + 1, text.count("\n", 0, match.start()) + 1))
         else:
-            seen[key] = line
+            seen[key] = match.start()
     return repeated

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kbgen import forked
 from kbgen.check import check
 from kbgen.project import Project
 
@@ -36,6 +37,19 @@ def test_check_reports_exactly_the_expected_diagnostics(case: Path, tmp_path: Pa
         expected_file.write_text(actual, encoding="utf-8")
     assert expected_file.exists(), f"{expected_file} is missing: every case needs its expected diagnostics"
     assert actual == expected_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", case_dirs(), ids=lambda p: p.name)
+def test_check_shared_between_processes_reports_the_same(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file parsed, and its prose read, in forked processes, as at 10,000 articles: the same
+    diagnostics in the same order."""
+    monkeypatch.setattr(forked, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    root = tmp_path / case.name
+    shutil.copytree(case, root, ignore=shutil.ignore_patterns("expected.txt"))
+    (root / "mkdocs.yml").write_text("site_name: Golden\n", encoding="utf-8")
+    result = check(Project.load(root), today=TODAY)
+    assert "".join(f"{d}\n" for d in result.diagnostics) == (case / "expected.txt").read_text(encoding="utf-8")
 
 
 def test_every_rule_has_a_case() -> None:

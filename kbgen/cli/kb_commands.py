@@ -9,7 +9,7 @@ import typer
 from kbgen.errors import KbgenError
 
 from . import app
-from .output import JsonOption, print_json
+from .output import QUICK_EXIT, JsonOption, print_json
 
 
 @app.command("check")
@@ -39,6 +39,9 @@ def check_command(
         raise typer.BadParameter("choose text, json or github", param_hint="--format")
     if json_output:
         output_format = "json"
+    # CI and pre-commit run this on every change: once the report is out the process ends, without
+    # freeing 10,000 articles one by one (nothing is left to write: the cache is in place by then)
+    QUICK_EXIT["on"] = True
     result = check(Project.find(), changed_since=changed_since)
     if output_format == "json":
         print_json(result.to_dict(strict))
