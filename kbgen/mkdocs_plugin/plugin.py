@@ -55,9 +55,15 @@ SIGNALS_ASSET = "signals.js"  # only on a site with api_url: without it, no scri
 ASSET_DIR = "assets/kbgen"
 # beside the theme's worker, whose "../lunr" addresses must resolve the same from ours
 SEARCH_WORKER = "assets/javascripts/workers/kbgen-search.js"
-# the weight of an article's synonyms in search (title 1,000, phrasings 500, text 1): chosen on the
-# even-numbered queries of benchmarks/site_search_queries.json among 1, 20, 100, 300 and 1,000
+# the weights of an article's search fields beside the theme's title (1,000) and kbgen's phrasings
+# (search_questions_boost, 500), chosen on the even-numbered queries of
+# benchmarks/site_search_queries.json: the synonyms of the title's words weigh as a phrasing does
+# (the title names what the article answers; 500 among 300, 500, 700 and 1,000), the synonyms of its
+# other words 300 (among 1, 20, 100, 300 and 1,000), and its text 100 (the theme's 1 made a rare
+# word of the text count for nothing against a common one of a title: among 1 to 300, the same
+# from 60 to 150)
 SYNONYMS_BOOST = 300
+TEXT_BOOST = 100
 SEARCH_PIPELINE = ("stemmer", "stopWordFilter", "trimmer")
 THEME_WORKER = re.compile(r'("search":\s*")([^"]*/)?(search\.[0-9a-f]+\.min\.js)(")')
 HOME_MARKERS = ("<!-- kbgen:categories -->", "<!-- kbgen:featured -->", "<!-- kbgen:search -->")
@@ -80,7 +86,8 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel, synonym_groups: 
     """The theme's search entries as customers should meet them: each article with its summary
     first (what a result shows), its category (shown as a chip) and its customers' phrasings
     (each word once, so an article with many phrasings does not outrank the rest) and the
-    synonyms of the words it uses (`kbgen.synonyms`: "membership" finds "subscription"); a
+    synonyms of the words it uses (`kbgen.synonyms`: "membership" finds "subscription"; those of
+    its title's words in a field of their own, weighed more); a
     category by its title and description alone (its listing repeats every article's summary);
     the home page and the tags page not at all (they are navigation, not answers)."""
     pages = {str(entry.get("location", "")).split("#", 1)[0] for entry in docs}
@@ -104,9 +111,12 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel, synonym_groups: 
             if phrasings[page]:
                 entry = {**entry, "questions": phrasings[page]}
             if synonym_groups:
-                said = " ".join((str(entry.get("title", "")), re.sub(r"<[^>]+>", " ", str(entry.get("text", ""))),
-                                 phrasings[page]))
-                extra = expansions(said, synonym_groups)
+                title = str(entry.get("title", ""))
+                said = " ".join((title, re.sub(r"<[^>]+>", " ", str(entry.get("text", ""))), phrasings[page]))
+                named = expansions(title, synonym_groups)
+                extra = " ".join(w for w in expansions(said, synonym_groups).split() if w not in set(named.split()))
+                if named:
+                    entry = {**entry, "title_synonyms": named}
                 if extra:
                     entry = {**entry, "synonyms": extra}
         kept.append(entry)
@@ -374,7 +384,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):  # type: ignore[valid-type]
         index["docs"] = search_entries(raw, self.site, synonym_groups(self.config.search_synonyms))
         fields = index.setdefault("config", {}).setdefault("fields", {})
         fields["questions"] = {"boost": self.config.search_questions_boost}
+        fields["title_synonyms"] = {"boost": self.config.search_questions_boost}
         fields["synonyms"] = {"boost": SYNONYMS_BOOST}
+        fields["text"] = {**(fields.get("text") or {}), "boost": TEXT_BOOST}
         fields["tags"] = {"boost": 1}  # the category, for display: the theme weighs tags 1,000,000
         if self.live:
             self._search_config = index["config"]

@@ -94,6 +94,29 @@ def test_a_typo_still_finds_the_article(page) -> None:  # type: ignore[no-untype
     assert slugs and slugs[0] == "reset-password", slugs[:3]
 
 
+@pytest.mark.parametrize(("query", "slug"), [("upload limt", "upload-size-limits"), ("delet my acount", "delete-account")])
+def test_a_letter_left_out_is_read_as_the_word_the_help_center_uses_most(page, query: str, slug: str) -> None:  # type: ignore[no-untyped-def]
+    # "limt" is one edit from "limit" and from "list": the word used more wins, not the one of
+    # the same length ("acount" is "account", not "amount")
+    slugs, _ = results(page, query)
+    assert slugs and slugs[0] == slug, f"{query!r} gave {slugs[:3]}"
+
+
+def test_a_contraction_is_a_function_word(page) -> None:  # type: ignore[no-untyped-def]
+    # "won't" is "will not", two stop words; it must not match the crash article's "won't start"
+    slugs, _ = results(page, "it won\u2019t let me sign in")
+    assert slugs and slugs[0] == "cant-sign-in", slugs[:3]
+    slugs, _ = results(page, "it won't let me sign in")
+    assert slugs and slugs[0] == "cant-sign-in", slugs[:3]
+
+
+def test_a_synonym_of_the_title_weighs_as_a_phrasing(page) -> None:  # type: ignore[no-untyped-def]
+    # Okta is what single sign-on (the title) is to many customers; "login" alone is in many
+    # articles' phrasings
+    slugs, _ = results(page, "okta login")
+    assert slugs and slugs[0] == "sso-sign-in", slugs[:3]
+
+
 def test_a_question_no_article_answers_offers_support_not_pages_matching_one_word(page) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 

@@ -63,8 +63,13 @@ def test_phrasings_are_indexed_with_stemming(demo_site: Path, demo_kb: Knowledge
             assert set(phrasing.lower().split()) <= set(words), (article.rel, phrasing)
     # the words customers use for what the help center calls by another name
     assert fields["questions"]["boost"] > fields["synonyms"]["boost"] > fields["text"]["boost"]
-    assert "membership" in by_location["billing/cancel-subscription/"]["synonyms"].split()
-    assert "signin" in by_location["account-and-sign-in/cant-sign-in/"]["synonyms"].split()
+    assert "membership" in by_location["billing/cancel-subscription/"]["title_synonyms"].split()  # "subscription"
+    assert "signin" in by_location["account-and-sign-in/cant-sign-in/"]["title_synonyms"].split()  # "sign in"
+    assert "passcode" in by_location["account-and-sign-in/cant-sign-in/"]["synonyms"].split()  # "password", in its text
+    # the synonyms of the title's words weigh as a phrasing does, the others' less
+    assert fields["questions"]["boost"] == fields["title_synonyms"]["boost"] > fields["synonyms"]["boost"]
+    sso = by_location["account-and-sign-in/sso-sign-in/"]
+    assert "okta" in sso["title_synonyms"].split() and "okta" not in sso.get("synonyms", "").split()
 
 
 def test_search_index_holds_answers_not_navigation(demo_site: Path, demo_kb: KnowledgeBase) -> None:

@@ -100,7 +100,8 @@
     return previous[b.length];
   }
 
-  /* The index's word closest to STEM (a typo: one edit, two for long words), the most used first;
+  /* The index's word closest to STEM (a typo: one edit, two for long words), the most used first
+     (a letter left out is as common a slip as one mistyped: "limt" is "limit", not "list");
      null when none is that close (the word is then one the help center does not use). */
   function corrected(stem) {
     if (index === null || stem.length < 4) return null;
@@ -109,7 +110,7 @@
       if (candidate.length < 3 || Math.abs(candidate.length - stem.length) > max) return;
       var found = distance(stem, candidate, max);
       if (found > max || found > bestDistance) return;
-      var count = documents(candidate) + (candidate.length === stem.length ? 1e6 : 0);  // a slip, not a gap
+      var count = documents(candidate);
       if (found < bestDistance || count > bestCount) {
         best = candidate;
         bestDistance = found;
@@ -135,6 +136,14 @@
     return out;
   }
 
+  /* A contraction of function words ("won't", "doesn't", "i'm", "it's"): a stop word as the
+     words it stands for are ("will not", "does not"), not a match for "won't start". */
+  function contraction(word) {
+    if (/n['\u2019]t$/.test(word)) return true;
+    var parts = /^([a-z]+)['\u2019](s|m|re|ve|ll|d)$/.exec(word);
+    return !!parts && !lunr.stopWordFilter(new lunr.Token(parts[1], {}));
+  }
+
   /* The query's words trimmed, without stop words or query syntax, stemmed as the index was;
      each with whether the customer has finished typing it (a space follows). */
   function stemmed(query) {
@@ -147,7 +156,7 @@
       word = word.replace(/^-+/, "");
       if (!word) return;
       var token = lunr.trimmer(new lunr.Token(word, {}));
-      if (!token || !token.toString() || !lunr.stopWordFilter(token)) return;
+      if (!token || !token.toString() || !lunr.stopWordFilter(token) || contraction(token.toString())) return;
       var stem = lunr.stemmer(token).toString();
       if (stem) out.push({ stem: stem, finished: position < finished });
     });
@@ -348,7 +357,7 @@
         if (candidate.length < 3 || Math.abs(candidate.length - stem.length) > max) return;
         var found = distance(stem, candidate, max);
         if (found > max || found > bestDistance) return;
-        var count = counts[candidate] + (candidate.length === stem.length ? 1e6 : 0);
+        var count = counts[candidate];
         if (found < bestDistance || count > bestCount) {
           best = candidate;
           bestDistance = found;
