@@ -97,3 +97,25 @@ def test_the_tokenizer_gives_the_ids_of_the_tokenizers_library(encoder: Encoder)
     texts += ["[UNK] [CLS] literal", "ΣΑΣ İstanbul ﬁ ½", "x" * 5000, "word " * 600, "\x00nul\ufffd\u2028line\u3000x"]
     differ = [t for t in texts if encoder.tokenize(t) != reference.encode(t).ids]
     assert differ == []
+
+
+def test_the_cached_copy_of_the_model_gives_the_same_vectors(tmp_path: Path) -> None:
+    """The model re-saved with its weights in a side file loads faster and changes no vector; a
+    copy whose files changed since it was written is not used."""
+    from kbgen.engine import encoder as module
+
+    texts = ["refund please", "how do I export all my photos to a zip file", "?", "", "é" * 600]
+    plain = Encoder(None).encode(texts)  # the package's file, no cache
+    first = Encoder(tmp_path)
+    assert np.array_equal(first.encode(texts), plain)  # this load writes the copy
+    assert (tmp_path / module.COPY / module.COPY_WEIGHTS).stat().st_size > 1_000_000
+    stamp = first._copy_stamp(first.package.MODEL_PATH, __import__("onnxruntime").__version__)
+    assert first._copied(stamp)
+    assert np.array_equal(Encoder(tmp_path).encode(texts), plain)  # loaded from the copy
+    weights = tmp_path / module.COPY / module.COPY_WEIGHTS
+    with weights.open("r+b") as handle:
+        handle.seek(1000)
+        handle.write(b"\1" * 16)
+    assert not first._copied(stamp)  # changed since written: the package's file is loaded, and copied again
+    assert np.array_equal(Encoder(tmp_path).encode(texts), plain)
+    assert first._copied(stamp)
