@@ -21,15 +21,16 @@ from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, w
 TOO_LONG = "the line is longer than 1,000,000 bytes"
 
 
-def _engine(project: Any = None):  # type: ignore[no-untyped-def]
-    """The project's engine, brought up to date (a first build over a large knowledge base shows progress)."""
+def _engine(project: Any = None, ahead: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The project's engine, brought up to date (a first build over a large knowledge base shows
+    progress); AHEAD: the one question asked next, encoded while the indexes open."""
     from kbgen.engine import open_engine
     from kbgen.project import Project
 
     from .output import progress_on_stderr
 
     with progress_on_stderr(min_total=500) as step:
-        return open_engine(project or Project.find(), on_warning=warn, progress=step)
+        return open_engine(project or Project.find(), on_warning=warn, progress=step, ahead=ahead or ())
 
 
 def _one_question() -> None:
@@ -89,7 +90,7 @@ def ask_command(
         ask_remote(question, limit, reply, channel, customer_name, agent_name, json_output)
         return
     writer = _replier(channel, customer_name, agent_name) if reply else None
-    engine = _engine(writer.project if writer else None)
+    engine = _engine(writer.project if writer else None, [question] if question != "-" else None)
     if question == "-":
         _ask_stream(engine, limit, writer)
         return
@@ -273,7 +274,8 @@ def log_command(
     from kbgen.project import Project
 
     project = Project.find()
-    logger = Logger(project, _engine, warn, default_agent=default_agent())
+    ahead: list[str] = []  # the one note's question, once redacted: encoded while the indexes open
+    logger = Logger(project, lambda project: _engine(project, ahead), warn, default_agent=default_agent())
 
     if question == "-":
         _log_stream(logger, line_defaults(fields))  # the options: defaults for every line that does not give its own
@@ -284,6 +286,7 @@ def log_command(
     except NoteError as exc:
         where = ("QUESTION" if exc.key == "question" else option_name(exc.key)) if exc.key else ""
         fail(f"{where}: {exc.message}" if where else exc.message)
+    ahead.append(note.question)
     (logged,) = logger.store([note])
     if json_output:
         print_json(logger.note_json(logged))

@@ -12,6 +12,12 @@ folder with the weights in a side file, which later loads read directly: the sam
 weights (the same vectors), loaded in about 20 ms. The copy is used only while its files keep the
 stamps recorded when it was written, for the verified model file and this onnxruntime.
 
+A single question (`kbgen ask`, `kbgen log`) waits for onnxruntime's import and the model's load
+(about 60 ms) as well as for the indexes' modules and files (about as long). `start` runs the
+first on the other core: a forked process encodes the question, exactly as `encode` would here,
+while this one opens the indexes; `encode` of the same texts then reads the vectors from it. Any
+failure there (a damaged model, no fork) only means `encode` does the work here, as before.
+
 Each text is encoded alone. The int8 model quantises activations per run, so a text encoded
 beside others would get a vector that depends on them; alone, a question gets the same vector
 in `kbgen ask`, in a batch and in the report. Batches keep every core busy with one thread a
@@ -24,11 +30,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KbgenError
+from ..text import without_placeholders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,11 +71,81 @@ class Encoder:
         self.cache_dir = cache_dir
         self._session: Any = None
         self._tokenizer: Any = None
+        self._started: tuple[int, int, list[str]] | None = None  # a forked encoding: (pid, pipe, texts)
+
+    def start(self, texts: Sequence[str]) -> None:
+        """Begin encoding a few TEXTS in a forked process (see the module docstring); nothing when
+        the model is already loaded here, when this process runs other threads (native ones
+        included: a fork copies only the calling thread) or is not on Linux."""
+        texts = list(texts)
+        if self._started is not None or self._session is not None or not texts or len(texts) > SMALL:
+            return
+        if not sys.platform.startswith("linux") or _threads() != 1:  # fork without exec: Linux, one thread
+            return
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: encode, send the rows, and leave without running the parent's exit code
+            status = 1
+            try:
+                os.close(read)
+                quiet = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(quiet, fd)
+                view = memoryview(self.encode(texts).tobytes())
+                while view:
+                    view = view[os.write(write, view) :]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._started = (pid, read, texts)
+
+    def _collect(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The forked process's vectors if it encoded exactly TEXTS and succeeded, else None."""
+        if self._started is None:
+            return None
+        import numpy as np
+
+        pid, read, started = self._started
+        self._started = None
+        chunks = []
+        try:
+            while chunk := os.read(read, 1 << 16):
+                chunks.append(chunk)
+        except OSError:
+            chunks = []
+        finally:
+            os.close(read)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 1
+        data = b"".join(chunks)
+        if status != 0 or list(texts) != started or len(data) != len(started) * self.dim * 4:
+            return None
+        return np.frombuffer(data, dtype=np.float32).reshape(len(started), self.dim).copy()
+
+    def close(self) -> None:
+        """Wait for a forked encoding nobody collected."""
+        self._collect([])
 
     def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Unit vectors (float32, one row a text) for TEXTS, in order."""
         import numpy as np
 
+        started = self._collect(texts) if self._started is not None and list(texts) == self._started[2] else None
+        if started is not None:
+            if progress:
+                progress(len(texts), len(texts))
+            return started
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -224,3 +302,20 @@ def _stamps(folder: Path) -> list[list[int]]:
         info = os.stat(folder / name)
         found.append([info.st_size, info.st_mtime_ns, info.st_ino])
     return found
+
+
+def _threads() -> int:
+    """This process's threads, native ones included (0 when unknown)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def encoder_text(text: str) -> str:
+    """What the encoder is given of TEXT: redaction placeholders left out, spaces collapsed."""
+    return " ".join(without_placeholders(text).split())

@@ -119,3 +119,24 @@ def test_the_cached_copy_of_the_model_gives_the_same_vectors(tmp_path: Path) -> 
     assert not first._copied(stamp)  # changed since written: the package's file is loaded, and copied again
     assert np.array_equal(Encoder(tmp_path).encode(texts), plain)
     assert first._copied(stamp)
+
+
+def test_a_question_encoded_ahead_in_a_forked_process_gets_the_same_vector(tmp_path: Path) -> None:
+    import os
+
+    texts = ["how do I get a refund?", "é" * 600]
+    here = Encoder(tmp_path).encode(texts)
+    ahead = Encoder(tmp_path)
+    ahead.start(texts)
+    forked = sys.platform.startswith("linux") and ahead._started is not None
+    assert np.array_equal(ahead.encode(texts), here)
+    assert ahead._started is None and (not forked or ahead._session is None)  # read from the child, not encoded here
+    other = Encoder(tmp_path)
+    other.start(["something else"])
+    assert np.array_equal(other.encode(texts), here)  # other texts: encoded here; the child is left running ...
+    if other._started is not None:
+        pid = other._started[0]
+        other.close()  # ... until closed, which waits for it
+        assert other._started is None
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, 0)
