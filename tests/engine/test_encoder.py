@@ -140,3 +140,25 @@ def test_a_question_encoded_ahead_in_a_forked_process_gets_the_same_vector(tmp_p
         assert other._started is None
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+def test_the_vocabulary_read_from_its_text_gives_the_dict_s_ids() -> None:
+    """`_Vocabulary` finds a piece in vocab.txt's text until LOOKUPS pieces were asked, then
+    builds the dict: both ways give WordPiece's ids, and neither knows what the file does not."""
+    import kbgen_minilm
+    from kbgen_minilm.wordpiece import WordPiece
+
+    from kbgen.engine.encoder import LOOKUPS, _tokenizer, _Vocabulary
+
+    stock = WordPiece(kbgen_minilm.VOCAB_PATH, kbgen_minilm.MAX_SEQ_LENGTH)
+    tokens = list(stock.vocab.items())
+    for sample in (tokens[: LOOKUPS // 2], tokens[:: max(len(tokens) // (3 * LOOKUPS), 1)]):
+        vocabulary = _Vocabulary(kbgen_minilm.VOCAB_PATH)
+        assert [vocabulary[token] for token, _ in sample] == [index for _, index in sample]
+        for piece in ("notawordpiece", "##zzqx", "a\nb", "", "[CLS] "):
+            assert piece not in vocabulary
+            with pytest.raises(KeyError):
+                vocabulary[piece]
+    texts = ["how do I get a refund?", "Ünïcödé naïve façade", "[UNK] [CLS] x", "x" * 300, "pneumonoultramicroscopic"]
+    lazy = _tokenizer(kbgen_minilm.VOCAB_PATH, kbgen_minilm.MAX_SEQ_LENGTH)
+    assert [lazy.encode(text) for text in texts] == [stock.encode(text) for text in texts]
