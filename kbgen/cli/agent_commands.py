@@ -5,9 +5,11 @@ patterns load inside the commands.
 """
 
 
+import gc
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any, Optional
 
 import typer
@@ -21,21 +23,38 @@ from .output import QUICK_EXIT, JsonOption, fail, print_json, print_json_line, w
 TOO_LONG = "the line is longer than 1,000,000 bytes"
 
 
-def _engine(project: Any = None):  # type: ignore[no-untyped-def]
-    """The project's engine, brought up to date (a first build over a large knowledge base shows progress)."""
+def _engine(project: Any = None, ahead: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The project's engine, brought up to date (a first build over a large knowledge base shows
+    progress); AHEAD: the one question asked next, encoded while the indexes open."""
     from kbgen.engine import open_engine
     from kbgen.project import Project
 
     from .output import progress_on_stderr
 
     with progress_on_stderr(min_total=500) as step:
-        return open_engine(project or Project.find(), on_warning=warn, progress=step)
+        return open_engine(project or Project.find(), on_warning=warn, progress=step, ahead=ahead or ())
 
 
-def _one_question() -> None:
-    """One question's matrix products are tiny: OpenBLAS's thread pool would cost more to start
-    (about 60 ms of numpy's import on two cores) than it could save. Batches keep it."""
+@contextmanager
+def _one_question() -> Iterator[None]:
+    """Settings for a command that answers one question and ends. Batches keep the defaults.
+
+    One question's matrix products are tiny: OpenBLAS's thread pool would cost more to start
+    (about 60 ms of numpy's import on two cores) than it could save. And the command allocates
+    a few hundred thousand objects (modules, the index) and frees almost none: the cyclic garbage
+    collector would only walk them, 10 to 20 ms of a `kbgen ask`. It is back on when the command
+    returns, with what the command made counted as old (freeze, unfreeze: moved to the oldest
+    generation), else the first allocation after would walk all of it at once."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
 
 
 def _hit_lines(hits: list[Any], start: int = 1) -> list[str]:
@@ -78,32 +97,32 @@ def ask_command(
     Example: kbgen ask "how do I get a refund?" --reply --channel email --customer-name Sam
     """
     QUICK_EXIT["on"] = True
-    if question != "-":
-        _one_question()
-        question = _decodable(question)
-        if not question.strip():
-            raise typer.BadParameter("the question is empty", param_hint="QUESTION")
-    if _remote():
-        from .remote import ask_remote
+    with _one_question() if question != "-" else nullcontext():
+        if question != "-":
+            question = _decodable(question)
+            if not question.strip():
+                raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+        if _remote():
+            from .remote import ask_remote
 
-        ask_remote(question, limit, reply, channel, customer_name, agent_name, json_output)
-        return
-    writer = _replier(channel, customer_name, agent_name) if reply else None
-    engine = _engine(writer.project if writer else None)
-    if question == "-":
-        _ask_stream(engine, limit, writer)
-        return
-    answer = engine.ask(question, limit=limit)
-    if json_output:
-        from kbgen.agents import answer_json
+            ask_remote(question, limit, reply, channel, customer_name, agent_name, json_output)
+            return
+        writer = _replier(channel, customer_name, agent_name) if reply else None
+        engine = _engine(writer.project if writer else None, [question] if question != "-" else None)
+        if question == "-":
+            _ask_stream(engine, limit, writer)
+            return
+        answer = engine.ask(question, limit=limit)
+        if json_output:
+            from kbgen.agents import answer_json
 
-        print_json(answer_json(answer, writer))
-        return
-    said = None
-    if writer:
-        outcome = writer.reply(answer)
-        said = outcome.to_dict() if hasattr(outcome, "to_dict") else {"reason": outcome.reason}
-    print_answer(question, answer.answered, answer.topical, answer.hits, said)
+            print_json(answer_json(answer, writer))
+            return
+        said = None
+        if writer:
+            outcome = writer.reply(answer)
+            said = outcome.to_dict() if hasattr(outcome, "to_dict") else {"reason": outcome.reason}
+        print_answer(question, answer.answered, answer.topical, answer.hits, said)
 
 
 def _remote() -> bool:
@@ -259,45 +278,46 @@ def log_command(
     """
     QUICK_EXIT["on"] = True
     fields = given_fields(given)  # the options of the note's fields (kbgen.note_fields), by field name
-    if question != "-":
-        _one_question()
-    if question == "-" and fields["id"]:
-        raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
-    if _remote():
-        from .remote import log_remote
+    with _one_question() if question != "-" else nullcontext():
+        if question == "-" and fields["id"]:
+            raise typer.BadParameter("each line of '-' gives its own id; --id names one note", param_hint="--id")
+        if _remote():
+            from .remote import log_remote
 
-        log_remote(question, fields, json_output)
-        return
-    from kbgen.agents import Logger, default_agent
-    from kbgen.notes import NoteError
-    from kbgen.project import Project
+            log_remote(question, fields, json_output)
+            return
+        from kbgen.agents import Logger, default_agent
+        from kbgen.notes import NoteError
+        from kbgen.project import Project
 
-    project = Project.find()
-    logger = Logger(project, _engine, warn, default_agent=default_agent())
+        project = Project.find()
+        ahead: list[str] = []  # the one note's question, once redacted: encoded while the indexes open
+        logger = Logger(project, lambda project: _engine(project, ahead), warn, default_agent=default_agent())
 
-    if question == "-":
-        _log_stream(logger, line_defaults(fields))  # the options: defaults for every line that does not give its own
-        return
-    record = {"question": question, **fields, "agent": fields["agent"] or default_agent()}
-    try:
-        note = logger.build(record)
-    except NoteError as exc:
-        where = ("QUESTION" if exc.key == "question" else option_name(exc.key)) if exc.key else ""
-        fail(f"{where}: {exc.message}" if where else exc.message)
-    (logged,) = logger.store([note])
-    if json_output:
-        print_json(logger.note_json(logged))
-        return
-    if logged.stored:
-        typer.echo(f"Logged note {note.id}" + (f" (redacted: {', '.join(note.redacted)})" if note.redacted else ""))
-    else:
-        typer.echo(f"Note {note.id} was already logged; nothing new was stored.")
-    best = logged.best
-    if best is not None and best.audience == "internal":
-        typer.echo("An internal article covers this (for agents only: do not send it to customers):\n"
-                   f"  {_terminal(best.title)}\n  {_terminal(best.path)}")
-    elif best is not None:
-        typer.echo(f"An article already answers this; you can send it now:\n  {_terminal(best.title)}\n  {_terminal(best.url)}")
+        if question == "-":
+            _log_stream(logger, line_defaults(fields))  # the options: defaults for every line that does not give its own
+            return
+        record = {"question": question, **fields, "agent": fields["agent"] or default_agent()}
+        try:
+            note = logger.build(record)
+        except NoteError as exc:
+            where = ("QUESTION" if exc.key == "question" else option_name(exc.key)) if exc.key else ""
+            fail(f"{where}: {exc.message}" if where else exc.message)
+        ahead.append(note.question)
+        (logged,) = logger.store([note])
+        if json_output:
+            print_json(logger.note_json(logged))
+            return
+        if logged.stored:
+            typer.echo(f"Logged note {note.id}" + (f" (redacted: {', '.join(note.redacted)})" if note.redacted else ""))
+        else:
+            typer.echo(f"Note {note.id} was already logged; nothing new was stored.")
+        best = logged.best
+        if best is not None and best.audience == "internal":
+            typer.echo("An internal article covers this (for agents only: do not send it to customers):\n"
+                       f"  {_terminal(best.title)}\n  {_terminal(best.path)}")
+        elif best is not None:
+            typer.echo(f"An article already answers this; you can send it now:\n  {_terminal(best.title)}\n  {_terminal(best.url)}")
 
 
 def record_lines(batch: list[tuple[int, str | None]], build: Callable[[dict[str, Any]], Any]) -> tuple[list[tuple[int, Any]], bool]:

@@ -135,14 +135,30 @@ def engine_kind(project: Project) -> str:
 
 
 def open_engine(project: Project, on_warning: Callable[[str], None] | None = None,
-                progress: Progress | None = None, kind: str | None = None) -> Engine:
-    """The project's engine, with its indexes brought up to date for whatever changed under kb/."""
+                progress: Progress | None = None, kind: str | None = None, ahead: Sequence[str] = ()) -> Engine:
+    """The project's engine, with its indexes brought up to date for whatever changed under kb/.
+
+    AHEAD: the few questions the caller asks next (a single `kbgen ask`); the semantic engine
+    starts encoding them on the other core before it loads the indexes' modules and files."""
     warn = on_warning or (lambda message: None)
     kind = kind or engine_kind(project)
     if kind == "semantic":
-        from .semantic import SemanticEngine
+        from .encoder import Encoder, encoder_text
 
-        return SemanticEngine.open(project, warn, progress)
+        encoder = Encoder(project.cache_dir)
+        if ahead:
+            # numpy first: the forked process then starts with it, and this one goes on with the
+            # indexes' modules (whoosh) while the other imports onnxruntime and loads the model
+            import numpy  # noqa: F401
+
+            encoder.start(list(dict.fromkeys(encoder_text(question) for question in ahead)))
+        try:
+            from .semantic import SemanticEngine
+
+            return SemanticEngine.open(project, warn, progress, encoder=encoder)
+        except BaseException:
+            encoder.close()  # no forked encoding outlives a failed open
+            raise
     from .lexical import LexicalEngine
 
     return LexicalEngine.open(project, warn, progress)

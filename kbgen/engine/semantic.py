@@ -46,10 +46,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..project import Project
-from ..text import without_placeholders
 from . import Answer, Progress
 from .catalog import scan
-from .encoder import Encoder, EncoderError
+from .encoder import Encoder, EncoderError, encoder_text
 from .lexical import LexicalIndex
 from .vectors import ArticleVectors, TextVectors
 
@@ -142,46 +141,41 @@ class SemanticEngine:
 
     @classmethod
     def open(cls, project: Project, warn: Callable[[str], None], progress: Progress | None = None,
-             settings: dict[str, float] | None = None) -> SemanticEngine:
-        from concurrent.futures import ThreadPoolExecutor
+             settings: dict[str, float] | None = None, encoder: Encoder | None = None) -> SemanticEngine:
+        import threading
 
         # imported before any thread starts: numpy's extension fails to initialise ("partially
         # initialized module") when two threads import it at once
         import numpy  # noqa: F401
 
-        encoder = Encoder(project.cache_dir)
+        encoder = encoder or Encoder(project.cache_dir)
         files = scan(project)  # read once for both: 10,000 stats
         # the two indexes are brought up to date side by side: the encoder runs outside Python's
         # lock, so a first build at 10,000 articles takes about the longer of the two, not their sum
-        with ThreadPoolExecutor(1) as pool:
-            vectors = pool.submit(ArticleVectors.open, project, encoder, warn, progress, files)
-            lexical = LexicalIndex.open(project, warn, progress=progress, files=files)
-            try:
-                articles = vectors.result()
-            except EncoderError:
-                lexical.close()
-                raise
-        return cls(project, lexical, articles, encoder, settings)
-        from concurrent.futures import ThreadPoolExecutor
+        # (a plain thread: concurrent.futures imports logging, 5 to 8 ms of a single `kbgen ask`)
+        done: dict[str, Any] = {}
 
-        import numpy  # noqa: F401
-        if mode == "prepare":
-            import onnxruntime  # noqa: F401
-        with ThreadPoolExecutor(2) as pool:
-            vectors = pool.submit(ArticleVectors.open, project, encoder, warn, progress, files)
-            model = pool.submit(encoder.prepare) if mode == "prepare" else None
-            lexical = LexicalIndex.open(project, warn, progress=progress, files=files)
+        def vectors() -> None:
             try:
-                articles = vectors.result()
-                if model:
-                    model.result()
-            except EncoderError:
+                done["articles"] = ArticleVectors.open(project, encoder, warn, progress, files)
+            except BaseException as exc:  # raised below, in the caller's thread
+                done["error"] = exc
+
+        worker = threading.Thread(target=vectors, name="kbgen-article-vectors")
+        worker.start()
+        try:
+            lexical = LexicalIndex.open(project, warn, progress=progress, files=files)
+        finally:
+            worker.join()
+        if "error" in done:
+            if isinstance(done["error"], EncoderError):
                 lexical.close()
-                raise
-        return cls(project, lexical, articles, encoder, settings)
+            raise done["error"]
+        return cls(project, lexical, done["articles"], encoder, settings)
 
     def close(self) -> None:
         self.lexical.close()
+        self.encoder.close()
 
     @property
     def signature(self) -> str:
@@ -383,7 +377,7 @@ class SemanticEngine:
             rows = [where.get(text, -1) for text in texts]
             if -1 not in rows:
                 return last_vectors[rows]  # type: ignore[no-any-return]
-        cleaned = [" ".join(without_placeholders(t).split()) for t in texts]
+        cleaned = [encoder_text(t) for t in texts]
         if len(cleaned) <= FEW:  # encoding a few costs less than reading every kept vector
             known, missing = np.zeros((len(cleaned), self.encoder.dim), dtype=np.float32), list(range(len(cleaned)))
         else:
@@ -402,7 +396,7 @@ class SemanticEngine:
     def remember(self, texts: Sequence[str]) -> None:
         import numpy as np
 
-        cleaned = [" ".join(without_placeholders(t).split()) for t in texts]
+        cleaned = [encoder_text(t) for t in texts]
         kept = [t for t in dict.fromkeys(cleaned) if t in self._fresh]
         if kept:
             self.texts.add(kept, np.stack([self._fresh[t] for t in kept]))

@@ -97,3 +97,68 @@ def test_the_tokenizer_gives_the_ids_of_the_tokenizers_library(encoder: Encoder)
     texts += ["[UNK] [CLS] literal", "ΣΑΣ İstanbul ﬁ ½", "x" * 5000, "word " * 600, "\x00nul\ufffd\u2028line\u3000x"]
     differ = [t for t in texts if encoder.tokenize(t) != reference.encode(t).ids]
     assert differ == []
+
+
+def test_the_cached_copy_of_the_model_gives_the_same_vectors(tmp_path: Path) -> None:
+    """The model re-saved with its weights in a side file loads faster and changes no vector; a
+    copy whose files changed since it was written is not used."""
+    from kbgen.engine import encoder as module
+
+    texts = ["refund please", "how do I export all my photos to a zip file", "?", "", "é" * 600]
+    plain = Encoder(None).encode(texts)  # the package's file, no cache
+    first = Encoder(tmp_path)
+    assert np.array_equal(first.encode(texts), plain)  # this load writes the copy
+    assert (tmp_path / module.COPY / module.COPY_WEIGHTS).stat().st_size > 1_000_000
+    stamp = first._copy_stamp(first.package.MODEL_PATH, __import__("onnxruntime").__version__)
+    assert first._copied(stamp)
+    assert np.array_equal(Encoder(tmp_path).encode(texts), plain)  # loaded from the copy
+    weights = tmp_path / module.COPY / module.COPY_WEIGHTS
+    with weights.open("r+b") as handle:
+        handle.seek(1000)
+        handle.write(b"\1" * 16)
+    assert not first._copied(stamp)  # changed since written: the package's file is loaded, and copied again
+    assert np.array_equal(Encoder(tmp_path).encode(texts), plain)
+    assert first._copied(stamp)
+
+
+def test_a_question_encoded_ahead_in_a_forked_process_gets_the_same_vector(tmp_path: Path) -> None:
+    import os
+
+    texts = ["how do I get a refund?", "é" * 600]
+    here = Encoder(tmp_path).encode(texts)
+    ahead = Encoder(tmp_path)
+    ahead.start(texts)
+    forked = sys.platform.startswith("linux") and ahead._started is not None
+    assert np.array_equal(ahead.encode(texts), here)
+    assert ahead._started is None and (not forked or ahead._session is None)  # read from the child, not encoded here
+    other = Encoder(tmp_path)
+    other.start(["something else"])
+    assert np.array_equal(other.encode(texts), here)  # other texts: encoded here; the child is left running ...
+    if other._started is not None:
+        pid = other._started[0]
+        other.close()  # ... until closed, which waits for it
+        assert other._started is None
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def test_the_vocabulary_read_from_its_text_gives_the_dict_s_ids() -> None:
+    """`_Vocabulary` finds a piece in vocab.txt's text until LOOKUPS pieces were asked, then
+    builds the dict: both ways give WordPiece's ids, and neither knows what the file does not."""
+    import kbgen_minilm
+    from kbgen_minilm.wordpiece import WordPiece
+
+    from kbgen.engine.encoder import LOOKUPS, _tokenizer, _Vocabulary
+
+    stock = WordPiece(kbgen_minilm.VOCAB_PATH, kbgen_minilm.MAX_SEQ_LENGTH)
+    tokens = list(stock.vocab.items())
+    for sample in (tokens[: LOOKUPS // 2], tokens[:: max(len(tokens) // (3 * LOOKUPS), 1)]):
+        vocabulary = _Vocabulary(kbgen_minilm.VOCAB_PATH)
+        assert [vocabulary[token] for token, _ in sample] == [index for _, index in sample]
+        for piece in ("notawordpiece", "##zzqx", "a\nb", "", "[CLS] "):
+            assert piece not in vocabulary
+            with pytest.raises(KeyError):
+                vocabulary[piece]
+    texts = ["how do I get a refund?", "Ünïcödé naïve façade", "[UNK] [CLS] x", "x" * 300, "pneumonoultramicroscopic"]
+    lazy = _tokenizer(kbgen_minilm.VOCAB_PATH, kbgen_minilm.MAX_SEQ_LENGTH)
+    assert [lazy.encode(text) for text in texts] == [stock.encode(text) for text in texts]
