@@ -114,7 +114,8 @@ def search_entries(docs: list[dict[str, Any]], site: SiteModel, synonym_groups: 
                 title = str(entry.get("title", ""))
                 said = " ".join((title, re.sub(r"<[^>]+>", " ", str(entry.get("text", ""))), phrasings[page]))
                 named = expansions(title, synonym_groups)
-                extra = " ".join(w for w in expansions(said, synonym_groups).split() if w not in set(named.split()))
+                in_title = set(named.split())
+                extra = " ".join(w for w in expansions(said, synonym_groups).split() if w not in in_title)
                 if named:
                     entry = {**entry, "title_synonyms": named}
                 if extra:
