@@ -104,6 +104,9 @@ def type_slowly(driver: Any, text: str, pause: float = 0.12) -> None:
         driver.find_element(By.CSS_SELECTOR, "label[for=__search]").click()
     box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "input.md-search__input"))
     wait_for(lambda: box.is_displayed())
+    # the search initialised first: while the worker builds its index the page can stall for over
+    # 1.5 s between two keys, and a first letter would settle as a search of its own
+    wait_for(lambda: "initializ" not in driver.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text.lower())
     for key in text:
         box.send_keys(key)
         time.sleep(pause)
