@@ -96,18 +96,19 @@ def main() -> None:
     answers, _ = runs["semantic"]
     best = [a["results"][0]["score"] if a["results"] else 0.0 for a in answers]
     ours = [[r["slug"] for r in a["results"]] for a in answers[: len(in_scope)]]
-    print("\nsemantic: the trade-off over the answered threshold (score of the first result; the engine's is marked *)")
+    print("\nsemantic: the trade-off over a threshold on the first result's score (S; the engine itself decides on")
+    print("that article's F, its row is marked *)")
     print("  threshold   OOS answered=false   in-scope correct & answered")
     from kbgen.engine.semantic import SETTINGS
 
-    chosen = SETTINGS["answered"]
-    for threshold in sorted({round(chosen, 4), *[round(0.40 + 0.02 * k, 2) for k in range(8)]}):
-        topical = [bool(a["results"]) for a in answers]  # a question that names no topic gets no results
+    topical = [bool(a["results"]) for a in answers]  # a question that names no topic gets no results
+    for threshold in [round(0.40 + 0.02 * k, 2) for k in range(8)]:
         rejected = sum(not (t and b >= threshold) for t, b in zip(topical[len(in_scope) :], best[len(in_scope) :])) / len(oos)
         right = sum(t and b >= threshold and r[:1] == [g] for t, b, r, g in zip(topical, best, ours, truth)) / len(truth)
-        mark = "*" if threshold == round(chosen, 4) else " "
-        print(f"  {threshold:8.4f}{mark}  {rejected:18.3f}   {right:.3f}")
-
+        print(f"  {threshold:8.4f}   {rejected:18.3f}   {right:.3f}")
+    rejected = sum(not a["answered"] for a in answers[len(in_scope) :]) / len(oos)
+    right = sum(a["answered"] and r[:1] == [g] for a, r, g in zip(answers, ours, truth)) / len(truth)
+    print(f"  F {SETTINGS['answered']:6.4f}*  {rejected:18.3f}   {right:.3f}")
 
 if __name__ == "__main__":
     main()

@@ -284,14 +284,25 @@ class LexicalIndex:
         """QUESTION has a word that is none of: a function or filler word, a word of the site's
         name (the product: "COS" alone asks nothing), or, in a knowledge base of 50 articles or
         more, a word in the phrasings of half of them. "how do I" or the product's name alone
-        match many phrasings well, since phrasings are made of such words, but ask nothing."""
+        match many phrasings well, since phrasings are made of such words, but ask nothing.
+
+        In a knowledge base of 50 articles or more, a function or filler word that some articles'
+        phrasings use, but fewer than half, names a topic too: "thank you", "hello" and "where am
+        I" are what a "saying thanks", a "greetings" or a "my location" article is about. (Chosen
+        on CLINC150's train and validation questions: right answers 0.8888 with such words asking
+        nothing, 0.8899 with those in at most 8% of the articles, 0.8908 with this; out-of-scope
+        questions left unanswered unchanged.)"""
         total = self.terms.total
-        common = total // 2 if total >= 50 else total + 1
+        large = total >= 50
+        common = total // 2 if large else total + 1
         stop, site = _stemmed_stop_words(), self.site_words
-        return any(
-            word not in stop and word not in site and self.terms.doc_frequency("questions", word) < common
-            for word in stem_words(question)
-        )
+        for word in stem_words(question):
+            if word in site:
+                continue
+            frequency = self.terms.doc_frequency("questions", word)
+            if frequency < common and (word not in stop or (large and frequency > 0)):
+                return True
+        return False
 
     def score_matrix(self, questions: Sequence[str], chunk: int = 2_000) -> Iterator[np.ndarray]:
         """The scores `scores` gives, for many questions: one dense (questions x documents) array a
