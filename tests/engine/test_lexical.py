@@ -93,3 +93,35 @@ def test_field_lengths_read_by_column_equal_whoosh_per_document(demo: Project) -
     for field in ("questions", "title", "body", "ngrams"):
         assert index.terms._field_lengths(field) == [reader.doc_field_length(d, field, 0) or 0 for d in range(index.terms.total)]
     index.close()
+
+
+def test_in_a_large_knowledge_base_a_function_word_few_articles_use_names_their_topic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    root = tmp_path / "large"
+    (root / "kb" / "topics").mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    for n in range(60):
+        (root / "kb" / "topics" / f"topic-{n}.md").write_text(
+            f"---\ntitle: Topic {n}\nquestions:\n  - how do I use feature{n}\n  - where is feature{n}\n---\nBody.\n", encoding="utf-8")
+    (root / "kb" / "topics" / "thanks.md").write_text(
+        "---\ntitle: Saying thanks\nquestions:\n  - thank you so much\n  - thanks\n---\nYou're welcome.\n", encoding="utf-8")
+    from kbgen.project import Project as LoadedProject
+
+    index = LexicalIndex.open(LoadedProject.load(root))
+    try:
+        assert index.topical("thank you")  # two of 61 articles' phrasings say it: their topic
+        assert not index.topical("how do I")  # in every article's phrasings: asks nothing
+        assert not index.topical("hello, please")  # function words no phrasing uses ask nothing either
+        assert index.topical("feature7")
+    finally:
+        index.close()
+
+
+def test_in_a_small_knowledge_base_function_words_ask_nothing(demo: Project) -> None:
+    index = LexicalIndex.open(demo)
+    try:
+        assert not index.topical("thank you") and not index.topical("hello there")
+        assert index.topical("refund")
+    finally:
+        index.close()
