@@ -194,10 +194,15 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
 
 
 def digests(articles: ArticleVectors) -> list[str]:
-    """A short digest of each article's rows: what says its weights must be fitted again."""
-    matrix = articles.matrix
-    return [hashlib.blake2b(memoryview(matrix[a:b]).cast("B"), digest_size=8).hexdigest()
-            for a, b in zip(articles.bounds[:-1].tolist(), articles.bounds[1:].tolist())]
+    """A short digest of each article's centre and number of rows: what says its weights must be
+    fitted again (an article's centre moves with any change to its rows; hashing the centres, not
+    the rows, reads 15 MB at 10,000 articles, not 100)."""
+    import numpy as np
+
+    centroids = np.ascontiguousarray(articles.centroids, dtype=np.float32)
+    counts = np.diff(articles.bounds).tolist()
+    return [hashlib.blake2b(centroids[index].tobytes() + count.to_bytes(4, "little"), digest_size=8).hexdigest()
+            for index, count in enumerate(counts)]
 
 
 class _Store:
