@@ -136,9 +136,16 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
     rows = int(sizes.sum())
     if not rows:
         return weights
-    slot = np.full(total, -1, dtype=np.int64)  # each fitted article's place among the variables
-    slot[changing] = np.arange(len(changing))
-    # articles in order of their number of rows, in blocks padded to the block's longest
+    # the weights any involved row is scored against, numbered locally; the fitted ones among them
+    support = np.unique(sets)
+    local = np.full(total, -1, dtype=np.int64)
+    local[support] = np.arange(len(support))
+    current = weights[support]
+    fitted = local[changing]
+    slot = np.full(len(support), -1, dtype=np.int64)  # each supporting weight's place among the fitted
+    slot[fitted] = np.arange(len(changing))
+    # articles in order of their number of rows, in blocks padded to the block's longest; rows are
+    # kept transposed (block x dim x rows) so both products run on contiguous arrays
     order = np.argsort(sizes, kind="stable")
     blocks = []
     begin = 0
@@ -149,48 +156,54 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
         members = order[begin:end]
         longest = int(sizes[members].max())
         padded = np.zeros((len(members), longest, dim), dtype=np.float32)
-        mask = np.zeros((len(members), longest), dtype=np.float32)
+        mask = np.zeros((len(members), 1, longest), dtype=np.float32)
         for place, member in enumerate(members):
             article = involved[member]
             count = int(sizes[member])
             padded[place, :count] = matrix[bounds[article] : bounds[article] + count]
-            mask[place, :count] = 1.0
-        candidates = sets[members]
+            mask[place, 0, :count] = 1.0
+        candidates = local[sets[members]]
         columns = slot[candidates].ravel()
-        fitted = columns >= 0
-        scatter = sparse.csr_matrix((np.ones(int(fitted.sum()), dtype=np.float32),
-                                     (columns[fitted], np.flatnonzero(fitted))),
+        kept = columns >= 0
+        scatter = sparse.csr_matrix((np.ones(int(kept.sum()), dtype=np.float32), (columns[kept], np.flatnonzero(kept))),
                                     shape=(len(changing), candidates.size))
-        blocks.append((padded, mask, candidates, scatter))
+        blocks.append((padded, np.ascontiguousarray(padded.transpose(0, 2, 1)), mask, candidates, scatter))
         begin = end
     step = progress or (lambda what, done, total: None)
     calls = [0]
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        current = weights.copy()
-        current[changing] = flat.reshape(len(changing), dim)
-        gradient = np.zeros((len(changing), dim), dtype=np.float64)
+        variables = flat.reshape(len(changing), dim)
+        current[fitted] = variables
+        gradient = np.zeros((len(changing), dim), dtype=np.float32)
         loss = 0.0
-        for padded, mask, candidates, scatter in blocks:
+        for padded, transposed, mask, candidates, scatter in blocks:
             chosen = current[candidates]  # block x candidates x dim
-            probs = _softmax(SCALE * np.matmul(padded, chosen.transpose(0, 2, 1)))  # block x rows x candidates
-            loss -= float((np.log(np.maximum(probs[:, :, 0], 1e-30)) * mask).sum())
-            probs[:, :, 0] -= 1.0
-            probs *= mask[:, :, None]
-            per_candidate = np.matmul(probs.transpose(0, 2, 1), padded)  # block x candidates x dim
-            gradient += scatter @ per_candidate.reshape(-1, dim)
-        variables = current[changing].astype(np.float64)
+            probs = _softmax_over_candidates(SCALE * np.matmul(chosen, transposed))  # block x candidates x rows
+            loss -= float((np.log(np.maximum(probs[:, 0, :], 1e-30)) * mask[:, 0, :]).sum())
+            probs[:, 0, :] -= 1.0
+            probs *= mask
+            gradient += scatter @ np.matmul(probs, padded).reshape(-1, dim)  # each candidate's share
         loss = loss / rows + L2 / 2 * float((variables**2).sum())
-        gradient = gradient * (SCALE / rows) + L2 * variables
         calls[0] += 1
         step("Fitting the answer model", min(calls[0], ITERATIONS), ITERATIONS)
-        return loss, gradient.ravel()
+        return loss, (gradient.astype(np.float64) * (SCALE / rows) + L2 * variables).ravel()
 
     found = minimize(objective, weights[changing].astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
                      options={"maxiter": ITERATIONS})
     weights[changing] = found.x.reshape(len(changing), dim)
     step("Fitting the answer model", ITERATIONS, ITERATIONS)
     return weights
+
+
+def _softmax_over_candidates(logits: np.ndarray) -> np.ndarray:
+    """`_softmax` along the middle axis (block x candidates x rows), in place."""
+    import numpy as np
+
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    return logits
 
 
 def digests(articles: ArticleVectors) -> list[str]:

@@ -105,8 +105,8 @@ SETTINGS: dict[str, float] = {
     "alpha": 5.0,  # weight of the cosine with the article's centre
     "beta": 1.0,  # weight of the lexical score ...
     "clip": 1.5,  # ... capped here, so a long exact-word match cannot outweigh meaning
-    "answered": 3.327 / 7,  # F1 (of the article S ranks first) at which `ask` calls a question answered: the lowest that leaves 90% of
-    # CLINC150's out-of-scope validation and train questions unanswered
+    "answered": 3.327 / 7,  # F1 (of the article S ranks first) at which `ask` calls a question answered:
+    # the lowest that leaves 90% of CLINC150's out-of-scope validation and train questions unanswered
     "candidates": 100,  # articles F ranks first, re-ranked by S (all 150 of CLINC150 gave the same figures)
     "fused_weight": 7.0,  # S's weights (chosen among 7 : 0.5 to 7 : 3 on validation and train questions
     "head_weight": 1.5,  # 11 to 40 of each intent)
@@ -269,7 +269,7 @@ class SemanticEngine:
         closeness = np.take_along_axis(fused, candidates, axis=1)
         ranked = (s["fused_weight"] * closeness + s["head_weight"] * probabilities) / (s["fused_weight"] + s["head_weight"])
         # no article near: the model's choice among far articles is noise, closeness the better guess
-        far = closeness[:, 0] < s["near"] if candidates.shape[1] else np.zeros(0, dtype=bool)
+        far = closeness[:, 0] < s["near"] if candidates.shape[1] else np.zeros(len(candidates), dtype=bool)
         ranked[far] = closeness[far]
         order = np.argsort(-ranked, axis=1, kind="stable")[:, :count]  # ties keep F's order
         return np.take_along_axis(candidates, order, axis=1), np.take_along_axis(ranked, order, axis=1), candidates
