@@ -241,10 +241,10 @@ class _Store:
         keys = digests(articles)
         start = np.array(articles.centroids, dtype=np.float32)
         changing: np.ndarray | None = None
-        old = self._read(KEYS)
-        weights = self._weights(state, len(old.get("articles", [])), dim) if state is not None and old else None
-        if weights is not None and old is not None and state is not None and state.get("settings") == self.settings():
-            before = {(rel, key): row for row, (rel, key) in enumerate(old["articles"])}
+        known = self._known()
+        weights = self._weights(state, len(known), dim) if state is not None and known is not None else None
+        if weights is not None and known is not None and state is not None and state.get("settings") == self.settings():
+            before = {(rel, key): row for row, (rel, key) in enumerate(known)}
             fresh = []
             for index, (rel, key) in enumerate(zip(articles.rels, keys)):
                 row = before.get((rel, key))
@@ -255,7 +255,6 @@ class _Store:
             if len(fresh) <= REFIT_ALL * total:
                 changing = np.asarray(fresh, dtype=np.int64)
         if changing is None:
-            start = np.array(articles.centroids, dtype=np.float32)
             weights = fit(articles.matrix, articles.bounds, articles.centroids, progress=progress)
         elif len(changing):
             weights = fit(articles.matrix, articles.bounds, articles.centroids, changing, start, progress)
@@ -263,6 +262,17 @@ class _Store:
             weights = start
         self._write(articles, keys, weights)
         return Head(weights)
+
+    def _known(self) -> list[tuple[str, str]] | None:
+        """The (path, digest) of each article the kept weights were fitted for, in their order."""
+        data = self._read(KEYS)
+        found = data.get("articles") if data is not None else None
+        if not isinstance(found, list) or not all(
+                isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item) for item in found):
+            if data is not None:
+                self.warn(f"the answer model's {KEYS} was damaged; fitting it again")
+            return None
+        return [(rel, key) for rel, key in found]
 
     def _read(self, name: str) -> dict[str, Any] | None:
         try:

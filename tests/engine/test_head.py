@@ -124,3 +124,14 @@ def test_neighbours_put_each_article_first_then_the_nearest() -> None:
     points /= np.linalg.norm(points, axis=1, keepdims=True)
     assert neighbours(points, np.arange(4), 1).tolist() == [[0, 1], [1, 0], [2, 3], [3, 2]]
     assert neighbours(points, np.array([2]), 10).tolist() == [[2, 3, 1, 0]]
+
+
+def test_a_keys_file_of_the_wrong_shape_fits_everything_again_with_a_warning(demo: Project) -> None:
+    articles, first = open_both(demo)
+    (demo.kb_dir / "billing" / "charged-twice-refunds.md").unlink()  # something to refit
+    (demo.cache_dir / FOLDER / head.KEYS).write_text('{"articles": [["only-a-path"], 3]}', encoding="utf-8")
+    warnings: list[str] = []
+    after, model = open_both(demo, warnings)
+    assert any(head.KEYS in w and "damaged" in w for w in warnings)
+    whole = fit(after.matrix, after.bounds, after.centroids)
+    assert np.allclose(model.weights, whole, atol=1e-6)
