@@ -9,7 +9,7 @@ among itself and its NEIGHBOURS nearest articles (by their centres):
     p(a | x) = exp(SCALE x.w_a) / sum over b in {a} + nearest(a) of exp(SCALE x.w_b)
 
 minimising the rows' mean negative log-likelihood plus L2 / 2 x |W|^2, starting from the articles'
-centres, by L-BFGS for at most ITERATIONS steps (20 to 35 s at 10,000 articles on 2 cores, beside
+centres, by L-BFGS for at most ITERATIONS steps (30 to 50 s at 10,000 articles on 2 cores, beside
 the lexical index's build). At question time `probabilities` gives the same softmax over the
 articles F ranks first, and the engine ranks by both (see `semantic.py`).
 
