@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..jsonio import loads
+from .ranking import top
 from .vectors import _replace
 
 if TYPE_CHECKING:
@@ -80,12 +81,13 @@ class Head:
         return _softmax(SCALE * logits)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def _softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The softmax of LOGITS along AXIS, computed in place."""
     import numpy as np
 
-    logits = logits - logits.max(axis=-1, keepdims=True)
+    logits -= logits.max(axis=axis, keepdims=True)
     np.exp(logits, out=logits)
-    logits /= logits.sum(axis=-1, keepdims=True)
+    logits /= logits.sum(axis=axis, keepdims=True)
     return logits
 
 
@@ -94,17 +96,12 @@ def neighbours(centroids: np.ndarray, articles: np.ndarray, count: int) -> np.nd
     the lower number): (len(articles) x count + 1)."""
     import numpy as np
 
-    count = min(count, len(centroids) - 1)
-    found = np.empty((len(articles), count + 1), dtype=np.int64)
+    found = np.empty((len(articles), min(count, len(centroids) - 1) + 1), dtype=np.int64)
     for start in range(0, len(articles), 1_024):
         rows = articles[start : start + 1_024]
         sims = centroids[rows] @ centroids.T
         sims[np.arange(len(rows)), rows] = np.inf  # itself first
-        part = np.argpartition(-sims, count, axis=1)[:, : count + 1] if count + 1 < len(centroids) else \
-            np.tile(np.arange(len(centroids)), (len(rows), 1))
-        picked = np.take_along_axis(sims, part, axis=1)
-        order = np.lexsort((part, -picked), axis=1)
-        found[start : start + len(rows)] = np.take_along_axis(part, order, axis=1)
+        found[start : start + len(rows)] = top(sims, found.shape[1])
     return found
 
 
@@ -123,11 +120,10 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
     weights = np.array(centroids if start is None else start, dtype=np.float32)
     if total < 2 or len(matrix) == 0:
         return weights
-    every = changing is None
-    changing = np.arange(total) if changing is None else np.unique(changing)
-    if every:
-        involved = changing
+    if changing is None:
+        changing = involved = np.arange(total)
     else:  # the changed articles' rows, and their neighbours', whose softmax the changed weights enter
+        changing = np.unique(changing)
         involved = np.unique(neighbours(centroids, changing, NEIGHBOURS))
     sets = neighbours(centroids, involved, NEIGHBOURS)
     sizes = np.diff(bounds)[involved]
@@ -179,7 +175,7 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
         loss = 0.0
         for padded, transposed, mask, candidates, scatter in blocks:
             chosen = current[candidates]  # block x candidates x dim
-            probs = _softmax_over_candidates(SCALE * np.matmul(chosen, transposed))  # block x candidates x rows
+            probs = _softmax(SCALE * np.matmul(chosen, transposed), axis=1)  # block x candidates x rows
             loss -= float((np.log(np.maximum(probs[:, 0, :], 1e-30)) * mask[:, 0, :]).sum())
             probs[:, 0, :] -= 1.0
             probs *= mask
@@ -194,16 +190,6 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
     weights[changing] = found.x.reshape(len(changing), dim)
     step("Fitting the answer model", ITERATIONS, ITERATIONS)
     return weights
-
-
-def _softmax_over_candidates(logits: np.ndarray) -> np.ndarray:
-    """`_softmax` along the middle axis (block x candidates x rows), in place."""
-    import numpy as np
-
-    logits -= logits.max(axis=1, keepdims=True)
-    np.exp(logits, out=logits)
-    logits /= logits.sum(axis=1, keepdims=True)
-    return logits
 
 
 def digests(articles: ArticleVectors) -> list[str]:

@@ -61,6 +61,7 @@ from .catalog import scan
 from .encoder import Encoder, EncoderError, encoder_text
 from .head import Head
 from .lexical import LexicalIndex
+from .ranking import top
 from .vectors import ArticleVectors, TextVectors
 
 if TYPE_CHECKING:
@@ -84,21 +85,6 @@ def _rechunked(blocks: Any, size: int) -> Any:
     if held:
         yield sparse.vstack(pending).tocsr() if len(pending) > 1 else pending[0]
 
-
-def _top(scores: np.ndarray, count: int) -> np.ndarray:
-    """Each row's COUNT best columns, best first (ties to the lower column), without sorting all of them."""
-    import numpy as np
-
-    count = min(count, scores.shape[1])
-    if count == 0:
-        return np.zeros((len(scores), 0), dtype=np.int64)
-    if count < scores.shape[1]:
-        part = np.argpartition(-scores, count - 1, axis=1)[:, :count]
-    else:
-        part = np.tile(np.arange(scores.shape[1]), (len(scores), 1))
-    picked = np.take_along_axis(scores, part, axis=1)
-    order = np.lexsort((part, -picked), axis=1)
-    return np.take_along_axis(part, order, axis=1)  # type: ignore[no-any-return]
 
 # Chosen on CLINC150 train/validation (see the module docstring); scores are on F's scale, 0 to 1.
 SETTINGS: dict[str, float] = {
@@ -264,7 +250,7 @@ class SemanticEngine:
         import numpy as np
 
         s = self.settings
-        candidates = _top(fused, int(s["candidates"]))
+        candidates = top(fused, int(s["candidates"]))
         probabilities = self.head.probabilities(vectors, candidates)
         closeness = np.take_along_axis(fused, candidates, axis=1)
         ranked = (s["fused_weight"] * closeness + s["head_weight"] * probabilities) / (s["fused_weight"] + s["head_weight"])
