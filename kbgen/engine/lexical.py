@@ -26,6 +26,7 @@ import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..jsonio import loads
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 
     from ..articles import Article
 
-SCHEMA_VERSION = 4  # 2: the manifest records the index files; 3: internal hits carry their path; 4: path column
+SCHEMA_VERSION = 5  # 2: the manifest records the index files; 3: internal hits carry their path; 4: path column;
+# 5: terms counted by CountedText (the same postings; the schema pickled in the index names the class)
 INDEX_DIR = "search"
 MANIFEST = "manifest.json"
 
@@ -119,6 +121,31 @@ def _analyzers() -> tuple[Any, Any]:
     return words, ngrams
 
 
+class CountedText(fields.TEXT):  # type: ignore[misc]
+    """A TEXT field whose terms, when indexed, are counted from `stem_words` or `char_ngrams`
+    (exactly the analyzer's terms: tests/engine/test_lexical.py) rather than from whoosh's token
+    objects, one generator step a filter a token: about 40% of a first build at 10,000 articles.
+    Queries and stored values are unchanged; the index holds the same postings."""
+
+    def __init__(self, terms: Callable[[str], list[str]], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.terms = terms
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str) or kwargs:
+            yield from super().index(value, **kwargs)
+            return
+        from collections import Counter
+
+        from whoosh.system import pack_uint
+
+        boost = self.format.field_boost
+        # whoosh's Frequency format: (term, frequency, weight = the tokens' boosts summed x the
+        # field's boost, the frequency packed), terms in the order they first appear
+        for term, frequency in Counter(self.terms(value)).items():
+            yield term.encode("utf-8"), frequency, float(frequency) * boost, pack_uint(frequency)
+
+
 def _schema() -> Any:
     words, ngrams = _analyzers()
     return fields.Schema(
@@ -126,10 +153,10 @@ def _schema() -> Any:
         slug=fields.ID(stored=True),
         category=fields.ID(stored=True),
         audience=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=words, phrase=False, stored=True),
-        questions=fields.TEXT(analyzer=words, phrase=False),
-        ngrams=fields.TEXT(analyzer=ngrams, phrase=False),
-        body=fields.TEXT(analyzer=words, phrase=False),
+        title=CountedText(stem_words, analyzer=words, phrase=False, stored=True),
+        questions=CountedText(stem_words, analyzer=words, phrase=False),
+        ngrams=CountedText(char_ngrams, analyzer=ngrams, phrase=False),
+        body=CountedText(stem_words, analyzer=words, phrase=False),
         summary=fields.STORED(),
         passages=fields.STORED(),
     )
@@ -344,23 +371,35 @@ class LexicalIndex:
             self.terms.preload(["questions", "title", "body", "ngrams"])
         boosts = {"questions": settings["questions_boost"], "title": settings["title_boost"],
                   "body": settings["body_boost"], "ngrams": settings["ngram_boost"]}
-        new_postings: list[list[tuple[int, float]]] = []  # of the columns made since the last chunk
+        names = ("questions", "title", "body", "ngrams")
+        # every field's BM25 length part, one after the other: a posting of field f and document d
+        # finds its own at d + start[f]
+        norms = np.concatenate([np.asarray(self.terms.norms(f), np.float64) for f in names])
+        starts = {f: i * self.terms.total for i, f in enumerate(names)}
+        new_postings: list[tuple[list[int], list[float]]] = []  # (documents, frequencies) of the columns made since the last chunk
+        new_idfs: list[float] = []  # ... their term's idf in their field ...
+        new_starts: list[int] = []  # ... and their field's place in NORMS
         weights: list[float] = []  # each column's boost
 
         def column_maker(field: str) -> _Lazy:
             def make(term: str) -> int:
-                new_postings.append(self.terms.postings(field, term))
+                new_postings.append(self.terms.frequencies(field, term))
+                new_idfs.append(self.terms.idf(field, term))
+                new_starts.append(starts[field])
                 weights.append(boosts[field])
                 return len(weights) - 1
 
             return _Lazy(make)
 
-        col_q, col_t, col_b, col_g = (column_maker(f) for f in ("questions", "title", "body", "ngrams"))
+        col_q, col_t, col_b, col_g = (column_maker(f) for f in names)
         p_terms, p_docs, p_values = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+        K1 = self.terms.K1
         for start in range(0, len(questions), chunk):
             batch = questions[start : start + chunk]
             first_new = len(weights)
             new_postings.clear()
+            new_idfs.clear()
+            new_starts.clear()
             cols: list[int] = []
             lengths: list[int] = []
             selfs: list[float] = []
@@ -373,11 +412,16 @@ class LexicalIndex:
                 cols += [col_g[g] for g in grams]
                 lengths.append(len(cols) - before)
                 selfs.append(self_score)
-            sizes = [len(p) for p in new_postings]
-            flat = [entry for p in new_postings for entry in p]
+            sizes = [len(d) for d, _ in new_postings]
+            docs_new = np.asarray([d for docs, _ in new_postings for d in docs], np.int64)
+            tfs = np.asarray([tf for _, frequencies in new_postings for tf in frequencies], np.float64)
+            idfs = np.repeat(np.asarray(new_idfs, np.float64), sizes)
+            lengths_part = norms[docs_new + np.repeat(np.asarray(new_starts, np.int64), sizes)]
+            # `TermScores.postings`' formula, element by element (the same operations in the same order)
+            values = idfs * (tfs * (K1 + 1)) / (tfs + lengths_part)
             p_terms = np.concatenate([p_terms, np.repeat(np.arange(first_new, len(weights), dtype=np.int64), sizes)])
-            p_docs = np.concatenate([p_docs, np.fromiter((d for d, _ in flat), np.int64, len(flat))])
-            p_values = np.concatenate([p_values, np.fromiter((v for _, v in flat), np.float64, len(flat))])
+            p_docs = np.concatenate([p_docs, docs_new])
+            p_values = np.concatenate([p_values, values])
             col_array = np.asarray(cols, dtype=np.int64)
             rows = np.repeat(np.arange(len(batch)), lengths)
             query = sparse.csr_matrix((np.asarray(weights)[col_array], (rows, col_array)), shape=(len(batch), len(weights)))
@@ -532,7 +576,7 @@ class TermScores:
         self.reader = reader
         self.B, self.K1 = B, K1
         self.total = reader.doc_count_all()
-        self._postings: dict[tuple[str, str], list[tuple[int, float]]] = {}
+        self._postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         self._df: dict[tuple[str, str], int] = {}
         self._preloaded: set[str] = set()
         self._idf: dict[str, _Lazy] = {}
@@ -574,24 +618,41 @@ class TermScores:
             found = self._cost[fields] = _Lazy(lambda term: sum(self.doc_frequency(f, term) for f in fields))
         return found
 
-    def postings(self, field: str, term: str) -> list[tuple[int, float]]:
+    def postings(self, field: str, term: str) -> tuple[list[int], list[float]]:
+        """TERM's documents in FIELD and each one's BM25F score, read from the index once."""
         key = (field, term)
         found = self._postings.get(key)
         if found is not None:
             return found
-        found = []
-        if self.doc_frequency(field, term):
-            if field not in self._avg:
-                self._avg[field] = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
-            avg, idf, K1 = self._avg[field], self.idf(field, term), self.K1
-            norm = self._norms(field, avg)
-            matcher = self.reader.postings(field, term)
-            while matcher.is_active():
-                doc, tf = matcher.id(), matcher.weight()
-                found.append((doc, idf * (tf * (K1 + 1)) / (tf + norm[doc])))
-                matcher.next()
+        docs, tfs = self.frequencies(field, term)
+        if docs:
+            idf, K1, norm = self.idf(field, term), self.K1, self.norms(field)
+            found = (docs, [idf * (tf * (K1 + 1)) / (tf + norm[doc]) for doc, tf in zip(docs, tfs)])
+        else:
+            found = ([], [])
         self._postings[key] = found
         return found
+
+    def frequencies(self, field: str, term: str) -> tuple[list[int], list[float]]:
+        """TERM's documents in FIELD and its frequency in each, as the index has them (not kept)."""
+        from whoosh.reading import TermNotFound
+
+        docs: list[int] = []
+        tfs: list[float] = []
+        if self.doc_frequency(field, term):
+            for leaf, offset in self.reader.leaf_readers():
+                try:
+                    matcher = leaf.postings(field, term)
+                except TermNotFound:  # not in this segment
+                    continue
+                _read_postings(matcher, offset, docs, tfs)
+        return docs, tfs
+
+    def norms(self, field: str) -> list[float]:
+        """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
+        if field not in self._avg:
+            self._avg[field] = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
+        return self._norms(field, self._avg[field])
 
     def _norms(self, field: str, avg: float) -> list[float]:
         """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
@@ -605,18 +666,10 @@ class TermScores:
         """Every document's stored length of FIELD, as whoosh's `doc_field_length` gives it, read a
         segment's column at once (one call a document costs 0.1 s at 10,000 articles)."""
         try:
-            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-            from whoosh.util.numeric import byte_to_length
-
-            table = [byte_to_length(value) for value in range(256)]
             lengths = [0] * self.total
             for segment, offset in self.reader.leaf_readers():
-                column = segment._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                if column is None:
-                    continue
-                count = min(column._count, segment.doc_count_all())
-                raw = column._dbfile.get(column._basepos, count)
-                lengths[offset : offset + count] = [table[value] if value else 0 for value in raw]
+                column = _length_column(segment._perdoc, field, segment.doc_count_all())
+                lengths[offset : offset + len(column)] = [length or 0 for length in column]
             return lengths
         except Exception:  # another codec or whoosh version: the documented way
             length = self.reader.doc_field_length
@@ -627,7 +680,8 @@ class TermScores:
         scores: dict[int, float] = {}
         get = scores.get
         for field, term, boost in parts:
-            for doc, score in self.postings(field, term):
+            docs, values = self.postings(field, term)
+            for doc, score in zip(docs, values):
                 scores[doc] = get(doc, 0.0) + score * boost
         return scores
 
@@ -640,6 +694,92 @@ class TermScores:
         if found is None:
             found = self._stored[doc] = self.reader.stored_fields(doc)
         return found
+
+
+def _length_column(perdoc: Any, field: str, count: int) -> list[int | None]:
+    """The length of FIELD in each of the first COUNT documents of a segment's per-document reader
+    PERDOC, read at once: what its `doc_field_length` says one call a document (None for none)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return []
+    raw = column._dbfile.get(column._basepos, min(column._count, count))
+    table = [byte_to_length(value) if value else None for value in range(256)]
+    return [table[value] for value in raw]
+
+
+class _Lengths:
+    """A new segment's per-document reader whose `doc_field_length` reads each field's lengths
+    at once: whoosh asks it once a posting while writing the segment (about a fifth of a first
+    build, one seek and read a call). Everything else goes to the reader."""
+
+    def __init__(self, reader: Any):
+        self._reader = reader
+        self._columns: dict[str, list[int | None]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: Any = 0) -> Any:
+        column = self._columns.get(fieldname)
+        if column is None:
+            column = self._columns[fieldname] = _length_column(self._reader, fieldname, self._reader.doc_count_all())
+            if not column and self._reader.doc_count_all():
+                return self._reader.doc_field_length(docnum, fieldname, default)
+        return column[docnum] if docnum < len(column) else default
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+def _fast_lengths(writer: Any) -> Any:
+    """WRITER, writing its segment with `_Lengths` (as it was, if this whoosh differs from 2.7's)."""
+    original = getattr(writer, "per_document_reader", None)
+    if original is None or not hasattr(writer.codec, "per_document_reader"):
+        return writer
+
+    def per_document_reader() -> Any:
+        reader = original()
+        return _Lengths(reader) if hasattr(reader, "_cached_reader") else reader
+
+    writer.per_document_reader = per_document_reader
+    return writer
+
+
+def _read_postings(matcher: Any, offset: int, docs: list[int], tfs: list[float]) -> None:
+    """Append MATCHER's documents (plus OFFSET) and term frequencies to DOCS and TFS, a block at a
+    time: whoosh's own `next()`, `id()` and `weight()` cost about 6 microseconds a posting in
+    Python, most of a batch's time at 10,000 articles. Any matcher but whoosh 2.7's block reader
+    (a posting list inlined in the term table, another codec) is walked the documented way.
+    tests/engine/test_lexical.py holds both ways equal, deleted documents included."""
+    from whoosh.matching.wrappers import FilterMatcher
+
+    excluded: Any = ()
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:  # a segment with deleted documents
+        excluded, matcher = matcher._ids, matcher.child
+        matcher.reset()  # the filter stepped past the first deleted ones
+    if all(hasattr(matcher, name) for name in ("_read_data", "_next_block", "_atend", "_blocklength", "_byteids")):
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            ids, weights = matcher._data[0], matcher._data[1]
+            ids = list(ids) if matcher._byteids else list(accumulate(ids))  # whoosh's delta_decode, in C
+            if weights is None or isinstance(weights, float):
+                weights = [1.0 if weights is None else weights] * len(ids)
+            if len(ids) != matcher._blocklength or len(weights) != len(ids):
+                raise ValueError("a posting block of unexpected length")
+            if excluded:
+                kept = [i for i, doc in enumerate(ids) if doc not in excluded]
+                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+            docs.extend([doc + offset for doc in ids] if offset else ids)
+            tfs.extend(weights)
+            matcher._next_block()
+        return
+    while matcher.is_active():
+        doc = matcher.id()
+        if doc not in excluded:
+            docs.append(doc + offset)
+            tfs.append(matcher.weight())
+        matcher.next()
 
 
 def _opened(ix: Any) -> Any:
@@ -758,7 +898,7 @@ class IndexStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         ix = whoosh_index.create_in(str(tmp), _schema())
-        writer = ix.writer(limitmb=256)
+        writer = _fast_lengths(ix.writer(limitmb=256))
         for done, (rel, article) in enumerate(read(self.project, sorted(files)), 1):
             if indexable(article):
                 writer.add_document(**_document(rel, article))  # type: ignore[arg-type]

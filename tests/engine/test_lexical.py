@@ -125,3 +125,90 @@ def test_in_a_small_knowledge_base_function_words_ask_nothing(demo: Project) -> 
         assert index.topical("refund")
     finally:
         index.close()
+
+
+def test_postings_read_a_block_at_a_time_equal_whoosh_walking_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # 300 articles share "invoice" (three posting blocks of at most 128); editing and removing some
+    # leaves several segments and deleted documents
+    root = tmp_path / "kb-blocks"
+    (root / "kb" / "billing").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: Blocks\nsite_url: https://help.test/\n", encoding="utf-8")
+    for i in range(300):
+        extra = " refund" * (i % 3)
+        (root / "kb" / "billing" / f"a{i}.md").write_text(
+            f"---\ntitle: Invoice number {i}\nquestions: [where is invoice {i}{extra}]\n---\nThe invoice{extra} body {i}.\n",
+            encoding="utf-8")
+    project = Project.load(root)
+    LexicalIndex.open(project).close()
+    for i in (0, 5, 130, 131, 299):
+        path = root / "kb" / "billing" / f"a{i}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Invoice number", "Invoice no."), encoding="utf-8")
+    for i in (7, 200):
+        (root / "kb" / "billing" / f"a{i}.md").unlink()
+    index = LexicalIndex.open(project)
+    reader = index.terms.reader
+    assert len(reader.leaf_readers()) >= 2 and reader.has_deletions()
+    checked = 0
+    for field, term in (("questions", "invoic"), ("body", "invoic"), ("title", "invoic"), ("questions", "refund"),
+                        ("title", "no"), ("questions", "zzzz"), ("ngrams", " in")):
+        walked: list[tuple[int, float]] = []
+        if reader.doc_frequency(field, term):
+            matcher = reader.postings(field, term)
+            while matcher.is_active():
+                walked.append((matcher.id(), matcher.weight()))
+                matcher.next()
+        docs, scores = index.terms.postings(field, term)
+        assert docs == [doc for doc, _ in walked], (field, term)
+        if walked:  # whoosh's BM25F of each posting, from the term frequency it walked to
+            terms = index.terms
+            norm, idf, k1 = terms._norms(field, terms._avg[field]), terms.idf(field, term), terms.K1
+            assert scores == [idf * (tf * (k1 + 1)) / (tf + norm[doc]) for doc, tf in walked], (field, term)
+        checked += len(walked)
+    assert checked > 600
+    index.close()
+
+
+def test_counted_fields_index_exactly_what_whoosh_analyzers_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from whoosh import fields, index
+
+    from kbgen.engine.catalog import indexable, read, scan
+    from kbgen.engine.lexical import CountedText, _analyzers, _document, _fast_lengths, _schema
+
+    project = Project.load(ROOT)
+    documents = [_document(rel, article) for rel, article in read(project, sorted(scan(project))) if indexable(article)]
+    documents.append({**documents[0], "path": "extra.md", "body": "Don't   can't ÉLAN café naïve straße 4.5GB snake_case", "title": ""})
+    ours = _schema()
+    words, ngrams = _analyzers()
+    plain = fields.Schema(**{name: (fields.TEXT(analyzer=ngrams if name == "ngrams" else words, phrase=False, stored=field.stored)
+                                    if isinstance(field, CountedText) else field) for name, field in ours.items()})
+    readers = []
+    for name, schema in (("ours", ours), ("plain", plain)):
+        (tmp_path / name).mkdir()
+        writer = index.create_in(str(tmp_path / name), schema).writer()
+        if name == "ours":
+            writer = _fast_lengths(writer)  # as the first build writes: field lengths read a column at once
+        for document in documents:
+            writer.add_document(**document)
+        writer.commit()
+        readers.append(index.open_dir(str(tmp_path / name)).reader())
+    counted, analysed = readers
+    for field in ("title", "questions", "ngrams", "body"):
+        terms = list(analysed.lexicon(field))
+        assert list(counted.lexicon(field)) == terms and len(terms) > 50, field
+        for term in terms:
+            assert list(counted.postings(field, term).items_as("weight")) == list(analysed.postings(field, term).items_as("weight"))
+            assert _blocks(counted.postings(field, term)) == _blocks(analysed.postings(field, term))
+        assert [counted.doc_field_length(d, field) for d in range(len(documents))] == \
+               [analysed.doc_field_length(d, field) for d in range(len(documents))]
+    for reader in readers:
+        reader.close()
+
+
+def _blocks(matcher) -> list[tuple[int, int, float, int, int]]:  # type: ignore[no-untyped-def]
+    """Each posting block's length, last document, highest weight and shortest and longest field."""
+    found = []
+    while matcher.is_active():
+        found.append((matcher._blocklength, matcher.block_max_id(), matcher.block_max_weight(),
+                      matcher.block_min_length(), matcher.block_max_length()))
+        matcher._next_block()
+    return found
