@@ -576,7 +576,8 @@ class TermScores:
         self.reader = reader
         self.B, self.K1 = B, K1
         self.total = reader.doc_count_all()
-        self._postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self._postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}  # (documents, BM25F scores)
+        self._frequencies: dict[tuple[str, str], tuple[list[int], list[float]]] = {}  # (documents, term frequencies)
         self._df: dict[tuple[str, str], int] = {}
         self._preloaded: set[str] = set()
         self._idf: dict[str, _Lazy] = {}
@@ -634,9 +635,13 @@ class TermScores:
         return found
 
     def frequencies(self, field: str, term: str) -> tuple[list[int], list[float]]:
-        """TERM's documents in FIELD and its frequency in each, as the index has them (not kept)."""
+        """TERM's documents in FIELD and its frequency in each, read from the index once."""
         from whoosh.reading import TermNotFound
 
+        key = (field, term)
+        found = self._frequencies.get(key)
+        if found is not None:
+            return found
         docs: list[int] = []
         tfs: list[float] = []
         if self.doc_frequency(field, term):
@@ -646,7 +651,8 @@ class TermScores:
                 except TermNotFound:  # not in this segment
                     continue
                 _read_postings(matcher, offset, docs, tfs)
-        return docs, tfs
+        found = self._frequencies[key] = (docs, tfs)
+        return found
 
     def norms(self, field: str) -> list[float]:
         """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
