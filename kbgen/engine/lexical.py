@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 5  # 2: the manifest records the index files; 3: internal hits carry their path; 4: path column;
 # 5: terms counted by CountedText (the same postings; the schema pickled in the index names the class)
 INDEX_DIR = "search"
+LIMIT_MB = 1_024  # whoosh's sorting pool during a first build (see `IndexStore._rebuild`)
 MANIFEST = "manifest.json"
 
 # Ranking settings, chosen on CLINC150 train/validation (benchmarks/lookup_quality.py --engine lexical).
@@ -904,7 +905,10 @@ class IndexStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         ix = whoosh_index.create_in(str(tmp), _schema())
-        writer = _fast_lengths(ix.writer(limitmb=256))
+        # postings are sorted in memory up to LIMIT_MB and spilled to disk beyond, then merged in
+        # Python: 10,000 articles (6 million postings) fit in one run at 1 GB, and the build
+        # takes 63 s instead of 152 s at 256 MB (peak memory 1.4 GB)
+        writer = _fast_lengths(ix.writer(limitmb=LIMIT_MB))
         for done, (rel, article) in enumerate(read(self.project, sorted(files)), 1):
             if indexable(article):
                 writer.add_document(**_document(rel, article))  # type: ignore[arg-type]
