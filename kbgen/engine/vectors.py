@@ -46,6 +46,12 @@ def article_texts(entry_title: str, questions: Sequence[str]) -> list[str]:
     return [entry_title, *questions]
 
 
+def texts_digest(texts: Sequence[str]) -> str:
+    """A short digest of an article's texts: an edit that leaves them as they were (the body, the
+    summary) keeps the article's rows, with no encoding and no write of the rows."""
+    return hashlib.blake2b("\x00".join(texts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
 class ArticleVectors:
     """Rows of unit vectors for every indexed article, with the article each row belongs to."""
 
@@ -250,12 +256,23 @@ class _Store:
             if old_files.get(item["rel"]) == files.get(item["rel"]):
                 kept[item["rel"]] = (item, rows)
         changed = sorted(rel for rel, stamp in files.items() if old_files.get(rel) != stamp)
+        before: dict[str, tuple[dict[str, Any], np.ndarray]] = {}  # changed files' old rows, by what they encode
+        if changed:
+            start = 0
+            for item in manifest["articles"]:
+                before[item["rel"]] = (item, matrix[start : start + item["rows"]])
+                start += item["rows"]
         fresh: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for rel, article in read(self.project, changed):
             if indexable(article):
                 assert article is not None
                 texts = article_texts(article.title, article.questions)
-                fresh[rel] = ({"rel": rel, "rows": len(texts)}, texts)
+                digest = texts_digest(texts)
+                old = before.get(rel)
+                if old is not None and old[0].get("texts") == digest and old[0]["rows"] == len(texts):
+                    kept[rel] = old  # the same title and phrasings (an edit to the body): the same rows
+                else:
+                    fresh[rel] = ({"rel": rel, "rows": len(texts), "texts": digest}, texts)
         texts = [text for _, group in fresh.values() for text in group]
         step = progress or (lambda what, done, total: None)
         encoded = half(self.encoder.encode(texts, lambda done, total: step("Encoding articles", done, total)))
@@ -266,6 +283,10 @@ class _Store:
             position += len(group)
         order = sorted(kept)
         items = [kept[rel][0] for rel in order]
+        if not fresh and items == manifest["articles"] and manifest.get("centres"):
+            restamped = self._restamp(manifest, files)  # no row changed: the rows and centres stay as written
+            if restamped is not None:
+                return restamped
         if fresh and [(item["rel"], item["rows"]) for item in items] == old_layout and manifest.get("centres"):
             patched = self._patch(manifest, files, items, {rel: kept[rel][1] for rel in fresh})
             if patched is not None:
@@ -302,6 +323,20 @@ class _Store:
             self.warn(f"could not keep the article vectors in {self.dir} ({exc.strerror}); they are encoded again next time")
         matrix = self._matrix(updated)
         return (updated, matrix) if matrix is not None else None
+
+    def _restamp(self, manifest: dict[str, Any], files: Stamps) -> tuple[dict[str, Any], np.ndarray] | None:
+        """The manifest with the files' new stamps, written, and the rows as they are; None when
+        the manifest cannot be written or the rows no longer read as recorded (then they are
+        written whole)."""
+        updated = {**manifest, "files": files}
+        matrix = self._matrix(updated)
+        if matrix is None:
+            return None
+        try:
+            _replace(self.dir / MANIFEST, json.dumps(updated, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            return None
+        return updated, matrix
 
     def _write(self, files: Stamps, items: list[dict[str, Any]], matrix: np.ndarray) -> dict[str, Any]:
         import numpy as np

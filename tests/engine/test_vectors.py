@@ -47,6 +47,34 @@ def test_articles_are_encoded_once_and_then_only_what_changed(demo: Project) -> 
     assert warnings == []
 
 
+def test_an_edit_that_leaves_title_and_phrasings_keeps_the_rows_unencoded_and_unwritten(demo: Project) -> None:
+    from kbgen.engine.head import Head
+
+    warnings: list[str] = []
+    encoder = CountingEncoder(demo.cache_dir)
+    first = ArticleVectors.open(demo, encoder, warnings.append)
+    first_head = Head.open(demo, first, warnings.append)
+    matrix_file = demo.cache_dir / FOLDER / MATRIX
+    written = matrix_file.stat().st_mtime_ns
+
+    path = demo.kb_dir / "billing" / "charged-twice-refunds.md"
+    path.write_text(path.read_text().replace("summary: ", "summary: Edited. ", 1).rstrip() + "\n\nA new closing line.\n")
+    encoder.encoded.clear()
+    edited = ArticleVectors.open(demo, encoder, warnings.append)
+    assert encoder.encoded == [] and matrix_file.stat().st_mtime_ns == written
+    assert edited.signature == first.signature and np.array_equal(edited.matrix, first.matrix)
+    assert np.array_equal(Head.open(demo, edited, warnings.append).weights, first_head.weights)
+    again = ArticleVectors.open(demo, encoder, warnings.append)  # the new stamps were kept: nothing to do
+    assert encoder.encoded == [] and again.signature == first.signature
+
+    path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+    retitled = ArticleVectors.open(demo, encoder, warnings.append)
+    index = retitled.by_rel["billing/charged-twice-refunds.md"]
+    assert len(encoder.encoded) == int(retitled.bounds[index + 1] - retitled.bounds[index])
+    assert encoder.encoded[0].startswith("Edited ") and retitled.signature != first.signature
+    assert warnings == []
+
+
 def test_a_damaged_matrix_is_encoded_again_with_a_warning(demo: Project) -> None:
     encoder = CountingEncoder(demo.cache_dir)
     first = ArticleVectors.open(demo, encoder, lambda m: None)
