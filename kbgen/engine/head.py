@@ -168,25 +168,47 @@ def fit(matrix: np.ndarray, bounds: np.ndarray, centroids: np.ndarray, changing:
     step = progress or (lambda what, done, total: None)
     calls = [0]
 
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        variables = flat.reshape(len(changing), dim)
-        current[fitted] = variables
+    def part(some: list[Any]) -> tuple[float, np.ndarray]:
+        """The negative log-likelihood of SOME blocks' rows, and its gradient (unscaled)."""
         gradient = np.zeros((len(changing), dim), dtype=np.float32)
         loss = 0.0
-        for padded, transposed, mask, candidates, scatter in blocks:
+        for padded, transposed, mask, candidates, scatter in some:
             chosen = current[candidates]  # block x candidates x dim
             probs = _softmax(SCALE * np.matmul(chosen, transposed), axis=1)  # block x candidates x rows
             loss -= float((np.log(np.maximum(probs[:, 0, :], 1e-30)) * mask[:, 0, :]).sum())
             probs[:, 0, :] -= 1.0
             probs *= mask
             gradient += scatter @ np.matmul(probs, padded).reshape(-1, dim)  # each candidate's share
+        return loss, gradient
+
+    pool = None
+    if len(blocks) > 1 and (os.cpu_count() or 1) > 1:
+        # numpy and scipy's products run outside Python's lock: the even and odd blocks side by
+        # side (one objective at 10,000 articles: 0.9 s alone, 0.6 s so), summed in a fixed order
+        # so the weights do not depend on which thread finishes first
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(2)
+
+    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        variables = flat.reshape(len(changing), dim)
+        current[fitted] = variables
+        if pool is None:
+            loss, gradient = part(blocks)
+        else:
+            (even_loss, even), (odd_loss, odd) = pool.map(part, [blocks[0::2], blocks[1::2]])
+            loss, gradient = even_loss + odd_loss, even + odd
         loss = loss / rows + L2 / 2 * float((variables**2).sum())
         calls[0] += 1
         step("Fitting the answer model", min(calls[0], ITERATIONS), ITERATIONS)
         return loss, (gradient.astype(np.float64) * (SCALE / rows) + L2 * variables).ravel()
 
-    found = minimize(objective, weights[changing].astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-                     options={"maxiter": ITERATIONS})
+    try:
+        found = minimize(objective, weights[changing].astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
+                         options={"maxiter": ITERATIONS})
+    finally:
+        if pool is not None:
+            pool.shutdown()
     weights[changing] = found.x.reshape(len(changing), dim)
     step("Fitting the answer model", ITERATIONS, ITERATIONS)
     return weights

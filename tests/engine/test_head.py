@@ -135,3 +135,19 @@ def test_a_keys_file_of_the_wrong_shape_fits_everything_again_with_a_warning(dem
     assert any(head.KEYS in w and "damaged" in w for w in warnings)
     whole = fit(after.matrix, after.bounds, after.centroids)
     assert np.allclose(model.weights, whole, atol=1e-6)
+
+
+def test_blocks_fitted_side_by_side_give_the_weights_of_one_block_and_the_same_each_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(2, 7, size=60)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    topics = rng.normal(size=(60, 24))
+    rows = np.repeat(topics, sizes, axis=0) + 0.8 * rng.normal(size=(int(bounds[-1]), 24))
+    rows = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    centre = centres(rows, bounds)
+    whole = fit(rows, bounds, centre)  # one block
+    monkeypatch.setattr(head, "BLOCK_ROWS", 40)  # about ten blocks, two threads
+    split = fit(rows, bounds, centre)
+    assert np.allclose(split, whole, atol=1e-3) and not np.array_equal(split, centre)
+    assert np.array_equal(fit(rows, bounds, centre), split)
