@@ -584,7 +584,6 @@ class TermScores:
         self._idf: dict[str, _Lazy] = {}
         self._cost: dict[tuple[str, ...], _Lazy] = {}
         self._lengths: dict[str, Any] = {}
-        self._avg: dict[str, float] = {}
         self._stored: dict[int, dict[str, Any]] = {}
 
     def doc_frequency(self, field: str, term: str) -> int:
@@ -637,12 +636,12 @@ class TermScores:
 
     def frequencies(self, field: str, term: str) -> tuple[list[int], list[float]]:
         """TERM's documents in FIELD and its frequency in each, read from the index once."""
-        from whoosh.reading import TermNotFound
-
         key = (field, term)
         found = self._frequencies.get(key)
         if found is not None:
             return found
+        from whoosh.reading import TermNotFound
+
         docs: list[int] = []
         tfs: list[float] = []
         if self.doc_frequency(field, term):
@@ -657,16 +656,11 @@ class TermScores:
 
     def norms(self, field: str) -> list[float]:
         """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
-        if field not in self._avg:
-            self._avg[field] = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
-        return self._norms(field, self._avg[field])
-
-    def _norms(self, field: str, avg: float) -> list[float]:
-        """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
         found = self._lengths.get(field)
         if found is None:
             B, K1 = self.B, self.K1
-            found = self._lengths[field] = [K1 * ((1 - B) + B * length / avg) for length in self._field_lengths(field)]
+            average = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
+            found = self._lengths[field] = [K1 * ((1 - B) + B * length / average) for length in self._field_lengths(field)]
         return found  # type: ignore[no-any-return]
 
     def _field_lengths(self, field: str) -> list[int]:

@@ -161,7 +161,7 @@ def test_postings_read_a_block_at_a_time_equal_whoosh_walking_them(tmp_path) -> 
         assert docs == [doc for doc, _ in walked], (field, term)
         if walked:  # whoosh's BM25F of each posting, from the term frequency it walked to
             terms = index.terms
-            norm, idf, k1 = terms._norms(field, terms._avg[field]), terms.idf(field, term), terms.K1
+            norm, idf, k1 = terms.norms(field), terms.idf(field, term), terms.K1
             assert scores == [idf * (tf * (k1 + 1)) / (tf + norm[doc]) for doc, tf in walked], (field, term)
         checked += len(walked)
     assert checked > 600
