@@ -26,7 +26,7 @@ import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..jsonio import loads
@@ -373,34 +373,25 @@ class LexicalIndex:
         boosts = {"questions": settings["questions_boost"], "title": settings["title_boost"],
                   "body": settings["body_boost"], "ngrams": settings["ngram_boost"]}
         names = ("questions", "title", "body", "ngrams")
-        # every field's BM25 length part, one after the other: a posting of field f and document d
-        # finds its own at d + start[f]
-        norms = np.concatenate([np.asarray(self.terms.norms(f), np.float64) for f in names])
-        starts = {f: i * self.terms.total for i, f in enumerate(names)}
-        new_postings: list[tuple[list[int], list[float]]] = []  # (documents, frequencies) of the columns made since the last chunk
-        new_idfs: list[float] = []  # ... their term's idf in their field ...
-        new_starts: list[int] = []  # ... and their field's place in NORMS
+        new_postings: list[tuple[list[int], list[float]]] = []  # (documents, BM25 scores) of the columns made since the last chunk
         weights: list[float] = []  # each column's boost
 
         def column_maker(field: str) -> _Lazy:
+            postings, boost = self.terms.postings, boosts[field]
+
             def make(term: str) -> int:
-                new_postings.append(self.terms.frequencies(field, term))
-                new_idfs.append(self.terms.idf(field, term))
-                new_starts.append(starts[field])
-                weights.append(boosts[field])
+                new_postings.append(postings(field, term))
+                weights.append(boost)
                 return len(weights) - 1
 
             return _Lazy(make)
 
         col_q, col_t, col_b, col_g = (column_maker(f) for f in names)
         p_terms, p_docs, p_values = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
-        K1 = self.terms.K1
         for start in range(0, len(questions), chunk):
             batch = questions[start : start + chunk]
             first_new = len(weights)
             new_postings.clear()
-            new_idfs.clear()
-            new_starts.clear()
             cols: list[int] = []
             lengths: list[int] = []
             selfs: list[float] = []
@@ -414,12 +405,9 @@ class LexicalIndex:
                 lengths.append(len(cols) - before)
                 selfs.append(self_score)
             sizes = [len(d) for d, _ in new_postings]
-            docs_new = np.asarray([d for docs, _ in new_postings for d in docs], np.int64)
-            tfs = np.asarray([tf for _, frequencies in new_postings for tf in frequencies], np.float64)
-            idfs = np.repeat(np.asarray(new_idfs, np.float64), sizes)
-            lengths_part = norms[docs_new + np.repeat(np.asarray(new_starts, np.int64), sizes)]
-            # `TermScores.postings`' formula, element by element (the same operations in the same order)
-            values = idfs * (tfs * (K1 + 1)) / (tfs + lengths_part)
+            count = sum(sizes)
+            docs_new = np.fromiter(chain.from_iterable([d for d, _ in new_postings]), np.int64, count)
+            values = np.fromiter(chain.from_iterable([v for _, v in new_postings]), np.float64, count)
             p_terms = np.concatenate([p_terms, np.repeat(np.arange(first_new, len(weights), dtype=np.int64), sizes)])
             p_docs = np.concatenate([p_docs, docs_new])
             p_values = np.concatenate([p_values, values])
@@ -442,6 +430,8 @@ class LexicalIndex:
 
 
 MAX_WORKERS = 4
+_NO_POSTINGS: tuple[list[int], list[float]] = ([], [])  # a term no document has (never changed)
+NUMPY_POSTINGS = 48  # postings; from this long, a term's BM25 scores are computed with numpy
 PARALLEL_FROM = 2_000  # questions; below this, starting workers costs more than it saves
 _WORKER_INDEX: Any = None  # set in the parent just before forking, read by the workers
 
@@ -570,7 +560,7 @@ class TermScores:
     whoosh's own matchers cost tens of milliseconds a query in pure Python; agents' batches
     ask thousands of questions that share most terms, so each term's per-document BM25F
     scores are computed once (with whoosh's formula, idf and stored field lengths) and kept.
-    tests/test_search.py checks the scores equal whoosh's own BM25F.
+    tests/engine/test_lexical.py checks the scores equal whoosh's own BM25F.
     """
 
     def __init__(self, reader: Any, B: float, K1: float):
@@ -578,12 +568,13 @@ class TermScores:
         self.B, self.K1 = B, K1
         self.total = reader.doc_count_all()
         self._postings: dict[tuple[str, str], tuple[list[int], list[float]]] = {}  # (documents, BM25F scores)
-        self._frequencies: dict[tuple[str, str], tuple[list[int], list[float]]] = {}  # (documents, term frequencies)
         self._df: dict[tuple[str, str], int] = {}
         self._preloaded: set[str] = set()
         self._idf: dict[str, _Lazy] = {}
         self._cost: dict[tuple[str, ...], _Lazy] = {}
         self._lengths: dict[str, Any] = {}
+        self._norm_arrays: dict[str, Any] = {}
+        self._leaves: list[tuple[Any, int]] | None = None
         self._stored: dict[int, dict[str, Any]] = {}
 
     def doc_frequency(self, field: str, term: str) -> int:
@@ -620,39 +611,49 @@ class TermScores:
         return found
 
     def postings(self, field: str, term: str) -> tuple[list[int], list[float]]:
-        """TERM's documents in FIELD and each one's BM25F score, read from the index once."""
+        """TERM's documents in FIELD and each one's BM25F score, read from the index once.
+
+        A long list is scored with numpy (one Python operation a posting costs most of a batch at
+        10,000 articles), a short one in Python (numpy's few microseconds a call cost more than a
+        handful of postings: most terms, when a knowledge base has a hundred articles). Both do the
+        same operations in the same order, so the scores are the same.
+        """
         key = (field, term)
         found = self._postings.get(key)
         if found is not None:
             return found
-        docs, tfs = self.frequencies(field, term)
-        if docs:
-            idf, K1, norm = self.idf(field, term), self.K1, self.norms(field)
-            found = (docs, [idf * (tf * (K1 + 1)) / (tf + norm[doc]) for doc, tf in zip(docs, tfs)])
+        if not self.doc_frequency(field, term):  # most of a batch's terms, in a small knowledge base
+            found = self._postings[key] = _NO_POSTINGS  # shared: no objects for the collector to walk
+            return found
+        docs, tfs = self._frequencies(field, term)
+        idf, K1 = self.idf(field, term), self.K1
+        if len(docs) >= NUMPY_POSTINGS:
+            import numpy as np
+
+            frequencies = np.asarray(tfs, np.float64)
+            lengths = self.norm_array(field)[np.asarray(docs, np.int64)]
+            found = (docs, (idf * (frequencies * (K1 + 1)) / (frequencies + lengths)).tolist())
         else:
-            found = ([], [])
+            norm = self.norms(field)
+            found = (docs, [idf * (tf * (K1 + 1)) / (tf + norm[doc]) for doc, tf in zip(docs, tfs)])
         self._postings[key] = found
         return found
 
-    def frequencies(self, field: str, term: str) -> tuple[list[int], list[float]]:
-        """TERM's documents in FIELD and its frequency in each, read from the index once."""
-        key = (field, term)
-        found = self._frequencies.get(key)
-        if found is not None:
-            return found
+    def _frequencies(self, field: str, term: str) -> tuple[list[int], list[float]]:
+        """TERM's documents in FIELD and its frequency in each, as the index holds them."""
         from whoosh.reading import TermNotFound
 
         docs: list[int] = []
         tfs: list[float] = []
-        if self.doc_frequency(field, term):
-            for leaf, offset in self.reader.leaf_readers():
-                try:
-                    matcher = leaf.postings(field, term)
-                except TermNotFound:  # not in this segment
-                    continue
-                _read_postings(matcher, offset, docs, tfs)
-        found = self._frequencies[key] = (docs, tfs)
-        return found
+        if self._leaves is None:
+            self._leaves = list(self.reader.leaf_readers())
+        for leaf, offset in self._leaves:
+            try:
+                matcher = leaf.postings(field, term)
+            except TermNotFound:  # not in this segment
+                continue
+            _read_postings(matcher, offset, docs, tfs)
+        return docs, tfs
 
     def norms(self, field: str) -> list[float]:
         """K1 * ((1 - B) + B * length / average) for every document of FIELD: BM25's length part."""
@@ -662,6 +663,15 @@ class TermScores:
             average = (self.reader.field_length(field) / max(self.total, 1)) or 1.0
             found = self._lengths[field] = [K1 * ((1 - B) + B * length / average) for length in self._field_lengths(field)]
         return found  # type: ignore[no-any-return]
+
+    def norm_array(self, field: str) -> Any:
+        """`norms(field)` as a numpy array, made once."""
+        found = self._norm_arrays.get(field)
+        if found is None:
+            import numpy as np
+
+            found = self._norm_arrays[field] = np.asarray(self.norms(field), np.float64)
+        return found
 
     def _field_lengths(self, field: str) -> list[int]:
         """Every document's stored length of FIELD, as whoosh's `doc_field_length` gives it, read a
@@ -746,6 +756,9 @@ def _fast_lengths(writer: Any) -> Any:
     return writer
 
 
+_BLOCK_WISE: dict[type, bool] = {}  # matcher class: whether `_read_postings` reads it a block at a time
+
+
 def _read_postings(matcher: Any, offset: int, docs: list[int], tfs: list[float]) -> None:
     """Append MATCHER's documents (plus OFFSET) and term frequencies to DOCS and TFS, a block at a
     time: whoosh's own `next()`, `id()` and `weight()` cost about 6 microseconds a posting in
@@ -758,7 +771,12 @@ def _read_postings(matcher: Any, offset: int, docs: list[int], tfs: list[float])
     if isinstance(matcher, FilterMatcher) and matcher._exclude:  # a segment with deleted documents
         excluded, matcher = matcher._ids, matcher.child
         matcher.reset()  # the filter stepped past the first deleted ones
-    if all(hasattr(matcher, name) for name in ("_read_data", "_next_block", "_atend", "_blocklength", "_byteids")):
+    kind = type(matcher)
+    block_wise = _BLOCK_WISE.get(kind)
+    if block_wise is None:
+        names = ("_read_data", "_next_block", "_atend", "_blocklength", "_byteids")
+        block_wise = _BLOCK_WISE[kind] = all(hasattr(matcher, name) for name in names)
+    if block_wise:
         while matcher.is_active():
             if matcher._data is None:
                 matcher._read_data()
@@ -942,7 +960,7 @@ class IndexStore:
 
 
 # The analyzers above, without whoosh's token objects: 20x faster for short questions. Queries
-# use these; tests/test_search.py checks they give exactly the terms whoosh indexes.
+# use these; tests/engine/test_lexical.py checks they give exactly the terms whoosh indexes.
 _WORD_TOKEN = re.compile(r"\w+(?:'\w+)?")
 _GRAM_TOKEN = re.compile(r"\w+")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kbgen.project import Project
-from kbgen.engine.lexical import LexicalEngine, LexicalIndex
+from kbgen.engine.lexical import NUMPY_POSTINGS, LexicalEngine, LexicalIndex
 from tests.conftest import ROOT
 
 
@@ -149,6 +149,7 @@ def test_postings_read_a_block_at_a_time_equal_whoosh_walking_them(tmp_path) -> 
     reader = index.terms.reader
     assert len(reader.leaf_readers()) >= 2 and reader.has_deletions()
     checked = 0
+    lengths = set()
     for field, term in (("questions", "invoic"), ("body", "invoic"), ("title", "invoic"), ("questions", "refund"),
                         ("title", "no"), ("questions", "zzzz"), ("ngrams", " in")):
         walked: list[tuple[int, float]] = []
@@ -164,7 +165,10 @@ def test_postings_read_a_block_at_a_time_equal_whoosh_walking_them(tmp_path) -> 
             norm, idf, k1 = terms.norms(field), terms.idf(field, term), terms.K1
             assert scores == [idf * (tf * (k1 + 1)) / (tf + norm[doc]) for doc, tf in walked], (field, term)
         checked += len(walked)
+        lengths.add(len(walked))
     assert checked > 600
+    # both ways of scoring a list were compared: in Python (short) and with numpy (long)
+    assert min(lengths - {0}) < NUMPY_POSTINGS <= max(lengths)
     index.close()
 
 
