@@ -425,6 +425,8 @@ def _signal_time(signal: dict[str, Any], as_of: datetime, since: datetime | None
 def _as_of(note: Note, moment: datetime, kb: KnowledgeBase) -> Note:
     """NOTE as it stood at MOMENT: later events left out. A note drafted into a file that has
     since been deleted is open again, so its question is not lost from view."""
+    if not note.events and note.state == "open":  # most notes: nothing to leave out, no draft to look for
+        return note
     from dataclasses import replace
 
     (then,) = fold([replace(note, events=[], state="open")], [{**e, "note": note.id} for e in note.events], until=moment)
