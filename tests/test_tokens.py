@@ -18,7 +18,7 @@ def test_a_token_verifies_until_revoked(tmp_path: Path) -> None:
     other, other_text = store.create("bot-1")
     assert text.startswith(f"kbg_{token.id}_") and store.verify(text).agent == "maya"
     saved = (tmp_path / ".kbgen" / "tokens.json").read_text()
-    assert text.split("_")[2] not in saved and stat.S_IMODE((tmp_path / ".kbgen" / "tokens.json").stat().st_mode) == 0o600
+    assert text.split("_", 2)[2] not in saved and stat.S_IMODE((tmp_path / ".kbgen" / "tokens.json").stat().st_mode) == 0o600
     assert [t["agent"] for t in json.loads(saved)["tokens"]] == ["maya", "bot-1"]
     assert [t.agent for t in store.revoke("maya")] == ["maya"]
     assert store.verify(text) is None and store.verify(other_text).agent == "bot-1"

@@ -139,7 +139,7 @@ def test_a_revoked_token_is_refused_at_once(service: Service) -> None:
     listed = json.loads(run_kbgen("api", "token", "list", "--json", cwd=service.root).stdout)
     assert {t["agent"]: bool(t["revoked"]) for t in listed} == {"maya": False, "bot-7": True}
     stored = (service.root / ".kbgen" / "tokens.json").read_text()
-    assert token["token"] not in stored and token["token"].split("_")[2] not in stored
+    assert token["token"] not in stored and token["token"].split("_", 2)[2] not in stored
 
 
 def test_signals_are_redacted_and_appended(service: Service) -> None:
